@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// merclip: a Kafka stream processor that scores emotion and sentiment with MER-CLIP.
+//
+// Layers, bottom up:
+//   C*        system libraries (librdkafka, OpenBLAS, FFmpeg, libsndfile, libpq)
+//   Tensor    float tensors and BLAS-backed ops
+//   Model     safetensors, CLIP encoders, BPE tokenizer, MER-CLIP
+//   Media     demux/decode segments into frames, spectrograms and transcripts
+//   Kafka     librdkafka wrapper: consumer, producer, dev broker (mock cluster)
+//   Sinks     Postgres (libpq) writer and migrations
+//   merclip   the command-line tool
+import PackageDescription
+
+let package = Package(
+    name: "merclip",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "merclip", targets: ["merclip"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CRDKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev",
+                                         "libswscale-dev", "libswresample-dev"])]),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile",
+                       providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+
+        .target(name: "Tensor", dependencies: ["COpenBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Model", dependencies: ["Tensor"]),
+        .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", "Tensor"]),
+        .target(name: "Kafka", dependencies: ["CRDKafka"]),
+        .target(name: "Sinks", dependencies: ["CLibPQ"]),
+        .executableTarget(name: "merclip", dependencies: [
+            "Tensor", "Model", "Media", "Kafka", "Sinks",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
+    ]
+)

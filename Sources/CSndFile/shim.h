@@ -1,0 +1,4 @@
+#ifndef MERCLIP_CSNDFILE_SHIM_H
+#define MERCLIP_CSNDFILE_SHIM_H
+#include <sndfile.h>
+#endif

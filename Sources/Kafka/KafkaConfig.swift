@@ -1,0 +1,83 @@
+// Client configuration, lowered to librdkafka's key/value properties.
+
+/// Settings shared by producers and consumers. Everything librdkafka knows
+/// (SASL, SSL, timeouts) can be passed through `extra`, as with `-X key=value`.
+public struct KafkaConfig: Sendable {
+    /// Comma-separated `host:port` list (`bootstrap.servers`).
+    public var bootstrapServers: String
+    /// `client.id`, shown in broker logs.
+    public var clientID: String = "merclip"
+    /// Extra librdkafka properties; they override the fields above.
+    public var extra: [String: String] = [:]
+
+    public init(bootstrapServers: String, clientID: String = "merclip", extra: [String: String] = [:]) {
+        self.bootstrapServers = bootstrapServers
+        self.clientID = clientID
+        self.extra = extra
+    }
+
+    /// Parses `key=value` strings (the CLI's `-X` options).
+    public static func parseExtra(_ pairs: [String]) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in pairs {
+            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
+                throw KafkaError(reason: "librdkafka property '\(pair)' is not key=value")
+            }
+            out[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+        }
+        return out
+    }
+
+    var properties: [String: String] {
+        var p = ["bootstrap.servers": bootstrapServers, "client.id": clientID]
+        p.merge(extra) { _, new in new }
+        return p
+    }
+}
+
+/// Consumer settings: a group member that commits offsets itself.
+public struct KafkaConsumerConfig: Sendable {
+    public var common: KafkaConfig
+    /// `group.id`: one group per pool of workers.
+    public var groupID: String
+    /// Where to start when the group has no committed offset: "earliest" or "latest".
+    public var autoOffsetReset: String = "earliest"
+    /// `session.timeout.ms`: how long a silent member keeps its partitions.
+    public var sessionTimeoutMs: Int = 10_000
+
+    public init(common: KafkaConfig, groupID: String, autoOffsetReset: String = "earliest") {
+        self.common = common
+        self.groupID = groupID
+        self.autoOffsetReset = autoOffsetReset
+    }
+
+    var properties: [String: String] {
+        var p = ["group.id": groupID, "auto.offset.reset": autoOffsetReset,
+                 "enable.auto.commit": "false", "enable.auto.offset.store": "false",
+                 "session.timeout.ms": String(sessionTimeoutMs),
+                 "heartbeat.interval.ms": String(max(100, sessionTimeoutMs / 5))]
+        p.merge(common.properties) { _, new in new }
+        return p
+    }
+}
+
+/// Producer settings: idempotent by default, so retries never duplicate or reorder.
+public struct KafkaProducerConfig: Sendable {
+    public var common: KafkaConfig
+    /// `enable.idempotence`.
+    public var idempotent: Bool = true
+    /// `linger.ms`: how long to wait to fill a batch.
+    public var lingerMs: Int = 5
+
+    public init(common: KafkaConfig, idempotent: Bool = true) {
+        self.common = common
+        self.idempotent = idempotent
+    }
+
+    var properties: [String: String] {
+        var p = ["enable.idempotence": idempotent ? "true" : "false", "linger.ms": String(lingerMs),
+                 "acks": "all"]
+        p.merge(common.properties) { _, new in new }
+        return p
+    }
+}

@@ -1,0 +1,20 @@
+// The `merclip` command: one subcommand per file in this folder.
+import ArgumentParser
+
+@main
+struct Merclip: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merclip",
+        abstract: "Score emotion and sentiment of media segments with MER-CLIP, from files or Kafka.",
+        discussion: """
+        Start with `merclip doctor` to check the linked libraries and services.
+        `merclip dev-broker` runs an in-memory Kafka-protocol broker for development and tests.
+        """,
+        subcommands: [
+            Doctor.self,
+            DevBrokerCommand.self,
+            // MODEL-COMMANDS (engine issue)
+            // MEDIA-COMMANDS (media issue)
+        ]
+    )
+}
