@@ -49,5 +49,6 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
+        .testTarget(name: "CLITests", dependencies: []),
     ]
 )

@@ -24,13 +24,6 @@ struct DevBrokerCommand: ParsableCommand {
     var topic: [String] = []
 
     func run() throws {
-        // Block the signals before librdkafka starts its threads, then wait for them here.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-
         let topics = try topic.map { spec -> (String, Int) in
             let parts = spec.split(separator: ":")
             guard parts.count == 2, let n = Int(parts[1]), n > 0 else {
@@ -45,8 +38,7 @@ struct DevBrokerCommand: ParsableCommand {
         print(broker.bootstrapServers)
         fflush(nil)
         FileHandle.standardError.write(Data("dev-broker: \(brokers) broker(s) at \(broker.bootstrapServers), topics \(topics.map { "\($0.0):\($0.1)" }); in memory, not durable\n".utf8))
-        var sig: Int32 = 0
-        sigwait(&set, &sig)
+        let sig = Signals.waitForTermination()
         FileHandle.standardError.write(Data("dev-broker: signal \(sig), shutting down\n".utf8))
         withExtendedLifetime(broker) {}
     }

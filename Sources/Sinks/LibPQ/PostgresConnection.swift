@@ -7,12 +7,13 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Connects with a libpq URL or key=value string, e.g. `postgresql://user@127.0.0.1:55432/merclip`.
     public init(_ url: String) throws {
         guard let c = PQconnectdb(url) else { throw PostgresError(reason: "out of memory", isRetriable: true) }
-        conn = c
+        // Check before storing: a class whose properties are all set runs deinit when init throws.
         if PQstatus(c) != CONNECTION_OK {
             let msg = PostgresConnection.message(c)
             PQfinish(c)
             throw PostgresError(reason: "cannot connect to \(PostgresConnection.redact(url)): \(msg)", isRetriable: true)
         }
+        conn = c
     }
 
     deinit { PQfinish(conn) }
