@@ -1,0 +1,48 @@
+// Scaled dot-product multi-head attention: one sgemm for Q·Kᵀ and one for P·V per (sequence, head),
+// read straight out of packed/strided projection buffers; causal and key-padding masks.
+import Dispatch
+
+extension Ops {
+    /// Multi-head attention for `batch` sequences.
+    ///
+    /// Query row i of sequence b, head h is `q + (b·qLen + i)·ldq + h·headDim` (K and V likewise with
+    /// kvLen, ldk, ldv); the result goes to `out + (b·qLen + i)·ldo + h·headDim`.
+    /// `keyLengths[b]` masks keys at positions ≥ that length (padding); `causal` masks keys after the query.
+    /// A query with no key left gets a zero output.
+    public static func attention(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int,
+                                 v: UnsafePointer<Float>, ldv: Int, out: UnsafeMutablePointer<Float>, ldo: Int,
+                                 batch: Int, qLen: Int, kvLen: Int, heads: Int, headDim: Int, scale: Float,
+                                 causal: Bool = false, keyLengths: [Int]? = nil) {
+        let pairs = batch * heads
+        if pairs == 0 || qLen == 0 { return }
+        // OpenBLAS runs a GEMM with m·n·k ≤ 262144 on one thread: then we spread the (sequence, head)
+        // pairs over the cores ourselves; bigger ones run one after the other, threaded inside OpenBLAS.
+        let small = qLen * kvLen * headDim <= 262_144
+        let workers = small ? min(BLAS.threads, pairs) : 1
+        let run = { (w: Int) in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(qLen * kvLen, 1))
+            defer { scores.deallocate() }
+            var p = w
+            while p < pairs {
+                let b = p / heads, h = p % heads
+                let n = min(keyLengths?[b] ?? kvLen, kvLen)
+                let qp = q + b * qLen * ldq + h * headDim
+                let kp = k + b * kvLen * ldk + h * headDim
+                let vp = v + b * kvLen * ldv + h * headDim
+                let op = out + b * qLen * ldo + h * headDim
+                if n <= 0 {
+                    for i in 0..<qLen { for j in 0..<headDim { op[i * ldo + j] = 0 } }
+                } else {
+                    sgemm(transB: true, m: qLen, n: n, k: headDim, alpha: scale, a: qp, lda: ldq,
+                          b: kp, ldb: ldk, beta: 0, c: scores, ldc: n)
+                    for i in 0..<qLen {
+                        softmaxRow(scores + i * n, valid: causal ? min(i + 1, n) : n, cols: n)
+                    }
+                    sgemm(m: qLen, n: headDim, k: n, a: scores, lda: n, b: vp, ldb: ldv, beta: 0, c: op, ldc: ldo)
+                }
+                p += workers
+            }
+        }
+        if workers <= 1 { run(0) } else { Parallel.run(workers, run) }
+    }
+}
