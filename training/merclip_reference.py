@@ -300,7 +300,7 @@ class MerClip(nn.Module):
                 shutil.copyfile(src, os.path.join(d, name))
 
     @classmethod
-    def from_hf_clip(cls, clip_dir, tasks=None, name="merclip", version="0.0.0", vocab_dir=None, seed=0):
+    def from_hf_clip(cls, clip_dir, tasks=None, name="merclip", version="0.0.0", vocab_dir=None, seed=0, decoder=None):
         """Imports an HF CLIP directory: encoders copied (vision->vision,audio; text->language,label), heads fresh."""
         with open(os.path.join(clip_dir, "config.json"), encoding="utf-8") as f:
             hc = json.load(f)
@@ -314,7 +314,7 @@ class MerClip(nn.Module):
         text["bos_token_id"], text["eos_token_id"] = tok.sos, tok.eos   # old HF configs say eos_token_id 2
         cfg = {"format": FORMAT, "name": name, "version": version, "trained": False,
                "projection_dim": hc.get("projection_dim", 512), "vision": vision, "audio": dict(vision), "text": text,
-               "decoder": dict(DECODER_DEFAULT), "fusion_order": list(MODALITIES), "context_length": 8,
+               "decoder": {**DECODER_DEFAULT, **(decoder or {})}, "fusion_order": list(MODALITIES), "context_length": 8,
                "preprocess": copy.deepcopy(PREPROCESS_DEFAULT), "tasks": copy.deepcopy(tasks or DEFAULT_TASKS)}
         torch.manual_seed(seed)
         m = cls(cfg)
