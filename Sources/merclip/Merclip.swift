@@ -13,6 +13,7 @@ struct Merclip: AsyncParsableCommand {
         subcommands: [
             Doctor.self,
             DevBrokerCommand.self,
+            DB.self,
             // MODEL-COMMANDS (engine issue)
             // MEDIA-COMMANDS (media issue)
         ]
