@@ -1,0 +1,73 @@
+// The CLIP transformer encoder stack (HF CLIPEncoderLayer): pre-LN self-attention and MLP blocks,
+// fused QKV projection, residuals accumulated by sgemm (beta = 1), buffers reused across layers.
+import Foundation
+import Tensor
+
+/// Buffers one encoder pass reuses for every layer.
+final class EncoderWorkspace {
+    let h = Scratch(), qkv = Scratch(), f = Scratch()
+    let x = Scratch(), cols = Scratch(), patches = Scratch(), pooled = Scratch()
+}
+
+struct CLIPEncoderLayer: Sendable {
+    let ln1w, ln1b, wqkv, bqkv, wo, bo, ln2w, ln2b, w1, b1, w2, b2: Param
+
+    /// `p` ends with "layers.{i}.".
+    init(_ w: Weights, _ p: String) {
+        ln1w = Param(w[p + "layer_norm1.weight"]); ln1b = Param(w[p + "layer_norm1.bias"])
+        wqkv = Param(stacking: ["q", "k", "v"].map { w[p + "self_attn.\($0)_proj.weight"] })
+        bqkv = Param(stacking: ["q", "k", "v"].map { w[p + "self_attn.\($0)_proj.bias"] })
+        wo = Param(w[p + "self_attn.out_proj.weight"]); bo = Param(w[p + "self_attn.out_proj.bias"])
+        ln2w = Param(w[p + "layer_norm2.weight"]); ln2b = Param(w[p + "layer_norm2.bias"])
+        w1 = Param(w[p + "mlp.fc1.weight"]); b1 = Param(w[p + "mlp.fc1.bias"])
+        w2 = Param(w[p + "mlp.fc2.weight"]); b2 = Param(w[p + "mlp.fc2.bias"])
+    }
+
+    static func specs(_ p: String, width d: Int, ffn: Int) -> [TensorSpec] {
+        var s: [TensorSpec] = []
+        for n in ["q", "k", "v", "out"] {
+            s += [TensorSpec(p + "self_attn.\(n)_proj.weight", [d, d]), TensorSpec(p + "self_attn.\(n)_proj.bias", [d])]
+        }
+        for n in ["layer_norm1", "layer_norm2"] { s += [TensorSpec(p + n + ".weight", [d]), TensorSpec(p + n + ".bias", [d])] }
+        s += [TensorSpec(p + "mlp.fc1.weight", [ffn, d]), TensorSpec(p + "mlp.fc1.bias", [ffn]),
+              TensorSpec(p + "mlp.fc2.weight", [d, ffn]), TensorSpec(p + "mlp.fc2.bias", [d])]
+        return s
+    }
+}
+
+struct CLIPTransformer: Sendable {
+    let layers: [CLIPEncoderLayer]
+    let width, heads, ffn: Int
+    let act: Activation
+    let eps: Float
+
+    /// `prefix` ends with "encoder." (layers are "{prefix}layers.{i}.").
+    init(_ w: Weights, prefix: String, width: Int, heads: Int, ffn: Int, layers n: Int, act: String, eps: Double) throws {
+        layers = (0..<n).map { CLIPEncoderLayer(w, prefix + "layers.\($0).") }
+        self.width = width; self.heads = heads; self.ffn = ffn
+        self.act = try Activation(name: act)
+        self.eps = Float(eps)
+    }
+
+    static func specs(_ prefix: String, width: Int, ffn: Int, layers n: Int) -> [TensorSpec] {
+        (0..<n).flatMap { CLIPEncoderLayer.specs(prefix + "layers.\($0).", width: width, ffn: ffn) }
+    }
+
+    /// Runs all layers in place on x [seqs · len, width].
+    func forward(_ x: UnsafeMutablePointer<Float>, seqs: Int, len: Int, causal: Bool, ws: EncoderWorkspace) {
+        let m = seqs * len, d = width
+        let h = ws.h.reserve(m * d), qkv = ws.qkv.reserve(m * 3 * d), f = ws.f.reserve(m * ffn)
+        let hd = d / heads
+        for l in layers {
+            Ops.layerNorm(x, rows: m, width: d, gamma: l.ln1w.p, beta: l.ln1b.p, eps: eps, out: h)
+            Ops.linear(h, rows: m, inFeatures: d, weight: l.wqkv.p, outFeatures: 3 * d, bias: l.bqkv.p, out: qkv)
+            Ops.attention(q: qkv, ldq: 3 * d, k: qkv + d, ldk: 3 * d, v: qkv + 2 * d, ldv: 3 * d, out: h, ldo: d,
+                          batch: seqs, qLen: len, kvLen: len, heads: heads, headDim: hd,
+                          scale: 1 / Float(hd).squareRoot(), causal: causal)
+            Ops.linear(h, rows: m, inFeatures: d, weight: l.wo.p, outFeatures: d, bias: l.bo.p, out: x, accumulate: true)
+            Ops.layerNorm(x, rows: m, width: d, gamma: l.ln2w.p, beta: l.ln2b.p, eps: eps, out: h)
+            Ops.linear(h, rows: m, inFeatures: d, weight: l.w1.p, outFeatures: ffn, bias: l.b1.p, out: f, activation: act)
+            Ops.linear(f, rows: m, inFeatures: ffn, weight: l.w2.p, outFeatures: d, bias: l.b2.p, out: x, accumulate: true)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+// The CLIP BPE tokenizer against OpenAI's SimpleTokenizer ids (Tests/Fixtures/tokenizer/cases.json).
+import Foundation
+import Testing
+@testable import Model
+
+@Suite struct TokenizerTests {
+    static let tokenizer = try! CLIPTokenizer(directory: Fixtures.assets)
+
+    @Test func matchesOpenAICases() throws {
+        let cases = try Fixtures.json(Fixtures.root + "/tokenizer/cases.json") as! [[String: Any]]
+        #expect(cases.count > 20)
+        var failures = 0
+        for c in cases {
+            let text = c["text"] as! String, ids = c["ids"] as! [Int]
+            let got = Self.tokenizer(text)
+            if got != ids { failures += 1 }
+            #expect(got == ids, "text \(text.debugDescription)")
+        }
+        #expect(failures == 0)
+    }
+
+    @Test func truncationKeepsEOS() {
+        let ids = Self.tokenizer(String(repeating: "hello world ", count: 100))
+        #expect(ids.count == 77)
+        #expect(ids.first == 49406 && ids.last == 49407)
+    }
+
+    @Test func specialTokenTextIsPlainText() {
+        let ids = Self.tokenizer("a <|endoftext|> b")
+        #expect(ids.filter { $0 == 49407 }.count == 1, "only the final EOS")
+    }
+
+    @Test func cleanerSteps() {
+        #expect(TextCleaner.clean("  Tom &amp;amp; Jerry\n\tGO  ") == "tom & jerry go")
+        #expect(TextCleaner.clean("\u{201C}hi\u{201D} it\u{2019}s \u{FB01}ne ＡＢＣ") == "\"hi\" it's fine abc")
+        #expect(TextCleaner.clean("cafe\u{301}") == "caf\u{E9}")
+        #expect(CLIPTokenizer.split("don't stop 42x!!").map { String($0) } == ["don", "'t", "stop", "4", "2", "x", "!!"])
+    }
+
+    @Test(arguments: Fixtures.shapes)
+    func parityTokenIds(shape: String) throws {
+        // the fixture models use a truncated vocabulary; token_ids.txt was made with it
+        let tok = try CLIPTokenizer(directory: Fixtures.model(shape, "clip"))
+        let expected = try Fixtures.json(Fixtures.parity(shape) + "/segments.json") as! [[String: Any]]
+        for seg in expected {
+            guard let text = seg["transcript"] as? String, let ids = seg["token_ids"] as? [Int] else { continue }
+            #expect(tok(text) == ids, "\(shape) transcript \(text)")
+        }
+    }
+}
