@@ -4,26 +4,41 @@ import Foundation
 
 public final class KafkaConsumer: @unchecked Sendable {
     private let handle: RDKafkaHandle
-    /// Blocking librdkafka calls run here, never on Swift's cooperative pool.
+    private let rebalance: RebalanceState
+    /// Blocking librdkafka calls of the async API run here, never on Swift's cooperative pool.
     private let queue = DispatchQueue(label: "merclip-kafka-consumer")
     private var closed = false
 
-    public init(config: KafkaConsumerConfig) throws {
-        handle = try RDKafkaHandle(type: RD_KAFKA_CONSUMER, properties: config.properties)
+    /// `onRevoke` runs on the polling thread, inside `poll`, before partitions are given up:
+    /// commit what is done there. `onAssign` runs after new partitions were taken.
+    public init(config: KafkaConsumerConfig,
+                onAssign: (@Sendable ([TopicPartition]) -> Void)? = nil,
+                onRevoke: (@Sendable ([TopicPartition]) -> Void)? = nil) throws {
+        let state = RebalanceState(onAssign: onAssign, onRevoke: onRevoke)
+        rebalance = state
+        handle = try RDKafkaHandle(type: RD_KAFKA_CONSUMER, properties: config.properties) { conf in
+            rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(state).toOpaque())
+            rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
+                guard let rk, let opaque, let partitions else { return }
+                Unmanaged<RebalanceState>.fromOpaque(opaque).takeUnretainedValue()
+                    .handle(rk, err, partitions)
+            }
+        }
         rd_kafka_poll_set_consumer(handle.pointer)
     }
 
     /// Joins the group for `topics`.
     public func subscribe(topics: [String]) throws {
-        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for t in topics { rd_kafka_topic_partition_list_add(list, t, merclip_rd_kafka_partition_ua()) }
-        let err = rd_kafka_subscribe(handle.pointer, list)
+        let list = RDPartitionList(topics.map { (TopicPartition($0, merclip_rd_kafka_partition_ua()), nil) })
+        let err = rd_kafka_subscribe(handle.pointer, list.pointer)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "subscribe to \(topics)") }
     }
 
-    /// Blocking poll: the next record, or nil after `timeoutMs` without one.
-    /// Partition-EOF events are skipped; broker errors are thrown.
+    /// The partitions this member owns now.
+    public var assignment: [TopicPartition] { rebalance.assigned }
+
+    /// Blocking poll: the next record, or nil after `timeoutMs` without one. Rebalance
+    /// callbacks run inside this call. Partition-EOF events are skipped; broker errors are thrown.
     public func pollBlocking(timeoutMs: Int32) throws -> KafkaMessage? {
         guard let m = rd_kafka_consumer_poll(handle.pointer, timeoutMs) else { return nil }
         defer { rd_kafka_message_destroy(m) }
@@ -42,33 +57,65 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Commits, synchronously, "next offset to read" = offset + 1 for each record given.
     public func commit(_ messages: [KafkaMessage]) throws {
-        var next: [String: Int64] = [:]
+        var next: [TopicPartition: Int64] = [:]
         for m in messages {
-            let k = "\(m.partition)\u{0}\(m.topic)"
-            next[k] = max(next[k] ?? 0, m.offset + 1)
+            let tp = TopicPartition(m.topic, m.partition)
+            next[tp] = max(next[tp] ?? 0, m.offset + 1)
         }
-        let list = rd_kafka_topic_partition_list_new(Int32(next.count))
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for (k, off) in next {
-            let parts = k.split(separator: "\u{0}", maxSplits: 1)
-            rd_kafka_topic_partition_list_add(list, String(parts[1]), Int32(parts[0])!).pointee.offset = off
-        }
-        let err = rd_kafka_commit(handle.pointer, list, 0)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "commit") }
+        try commit(next)
+    }
+
+    /// Commits the given next-offsets synchronously.
+    public func commit(_ nextOffsets: [TopicPartition: Int64]) throws {
+        if nextOffsets.isEmpty { return }
+        let list = RDPartitionList(nextOffsets.map { ($0.key, $0.value) })
+        let err = rd_kafka_commit(handle.pointer, list.pointer, 0)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "commit \(nextOffsets)") }
     }
 
     /// The group's committed offset for one partition, or nil when none.
     public func committed(topic: String, partition: Int32, timeoutMs: Int32 = 5_000) throws -> Int64? {
-        let list = rd_kafka_topic_partition_list_new(1)
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        rd_kafka_topic_partition_list_add(list, topic, partition)
-        let err = rd_kafka_committed(handle.pointer, list, timeoutMs)
+        let list = RDPartitionList([(TopicPartition(topic, partition), nil)])
+        let err = rd_kafka_committed(handle.pointer, list.pointer, timeoutMs)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "committed offsets") }
-        let off = list!.pointee.elems[0].offset
+        let off = list.pointer.pointee.elems[0].offset
         return off < 0 ? nil : off
     }
 
-    /// Leaves the group cleanly (blocking).
+    /// Stops fetching from `partitions` (back-pressure) until `resume`.
+    public func pause(_ partitions: [TopicPartition]) throws {
+        if partitions.isEmpty { return }
+        let list = RDPartitionList(partitions.map { ($0, nil) })
+        let err = rd_kafka_pause_partitions(handle.pointer, list.pointer)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "pause \(partitions)") }
+    }
+
+    public func resume(_ partitions: [TopicPartition]) throws {
+        if partitions.isEmpty { return }
+        let list = RDPartitionList(partitions.map { ($0, nil) })
+        let err = rd_kafka_resume_partitions(handle.pointer, list.pointer)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "resume \(partitions)") }
+    }
+
+    /// Messages not yet consumed per owned partition (high watermark − position), from
+    /// librdkafka's cached watermarks; partitions with no position yet are left out.
+    public func lag() -> [TopicPartition: Int64] {
+        let owned = assignment
+        if owned.isEmpty { return [:] }
+        let list = RDPartitionList(owned.map { ($0, nil) })
+        guard rd_kafka_position(handle.pointer, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var out: [TopicPartition: Int64] = [:]
+        for (tp, position, _) in RDPartitionList.read(list.pointer) where position >= 0 {
+            var low: Int64 = 0, high: Int64 = 0
+            if rd_kafka_get_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+               high >= 0 {
+                out[tp] = max(0, high - position)
+            }
+        }
+        return out
+    }
+
+    /// Leaves the group cleanly (blocking); the revoke callback runs first.
     public func close() {
         if closed { return }
         closed = true
@@ -76,4 +123,33 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     deinit { close() }
+}
+
+/// Rebalance bookkeeping shared with librdkafka's callback (which runs inside poll).
+final class RebalanceState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var owned: [TopicPartition] = []
+    let onAssign: (@Sendable ([TopicPartition]) -> Void)?
+    let onRevoke: (@Sendable ([TopicPartition]) -> Void)?
+
+    init(onAssign: (@Sendable ([TopicPartition]) -> Void)?, onRevoke: (@Sendable ([TopicPartition]) -> Void)?) {
+        self.onAssign = onAssign
+        self.onRevoke = onRevoke
+    }
+
+    var assigned: [TopicPartition] { lock.withLock { owned } }
+
+    func handle(_ rk: OpaquePointer, _ err: rd_kafka_resp_err_t,
+                _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+        let tps = RDPartitionList.read(partitions).map(\.0)
+        if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            rd_kafka_assign(rk, partitions)
+            lock.withLock { owned = tps }
+            onAssign?(tps)
+        } else {
+            onRevoke?(tps)
+            rd_kafka_assign(rk, nil)
+            lock.withLock { owned = [] }
+        }
+    }
 }

@@ -13,9 +13,9 @@ public final class KafkaProducer: @unchecked Sendable {
                 let box = Unmanaged<DeliveryBox>.fromOpaque(opaque).takeRetainedValue()
                 let m = msg.pointee
                 if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    box.continuation.resume(returning: KafkaDelivery(partition: m.partition, offset: m.offset))
+                    box.done(.success(KafkaDelivery(partition: m.partition, offset: m.offset)))
                 } else {
-                    box.continuation.resume(throwing: KafkaError(m.err, "delivery failed"))
+                    box.done(.failure(KafkaError(m.err, "delivery failed")))
                 }
             }
         }
@@ -28,27 +28,55 @@ public final class KafkaProducer: @unchecked Sendable {
     @discardableResult
     public func send(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [],
                      partition: Int32? = nil) async throws -> KafkaDelivery {
-        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<KafkaDelivery, Error>) in
-            let box = Unmanaged.passRetained(DeliveryBox(cont)).toOpaque()
-            var hdrs: OpaquePointer? = nil
-            if !headers.isEmpty {
-                hdrs = rd_kafka_headers_new(headers.count)
-                for h in headers {
-                    h.value.withUnsafeBytes { _ = rd_kafka_header_add(hdrs, h.key, -1, $0.baseAddress, $0.count) }
-                }
+        let record = KafkaRecord(topic: topic, key: key, value: value, headers: headers, partition: partition)
+        return try await withCheckedThrowingContinuation { cont in
+            enqueue(record) { cont.resume(with: $0) }
+        }
+    }
+
+    /// Sends records and blocks until every one was acknowledged; throws the first failure.
+    /// For callers that run on a thread of their own (the worker's sink stage).
+    @discardableResult
+    public func sendAndWait(_ records: [KafkaRecord]) throws -> [KafkaDelivery] {
+        let group = DispatchGroup()
+        let results = ResultSlots(count: records.count)
+        for (i, r) in records.enumerated() {
+            group.enter()
+            enqueue(r) { res in
+                results.set(i, res)
+                group.leave()
             }
-            let err: rd_kafka_resp_err_t = value.withUnsafeBytes { v in
-                (key ?? []).withUnsafeBytes { k in
-                    merclip_rd_kafka_produce(handle.pointer, topic, partition ?? merclip_rd_kafka_partition_ua(),
-                                             key == nil ? nil : k.baseAddress, key == nil ? 0 : k.count,
+        }
+        group.wait()
+        return try results.all().map { try $0.get() }
+    }
+
+    private func enqueue(_ r: KafkaRecord, _ done: @escaping @Sendable (Result<KafkaDelivery, KafkaError>) -> Void) {
+        let box = Unmanaged.passRetained(DeliveryBox(done)).toOpaque()
+        var hdrs: OpaquePointer? = nil
+        if !r.headers.isEmpty {
+            hdrs = rd_kafka_headers_new(r.headers.count)
+            for h in r.headers {
+                h.value.withUnsafeBytes { _ = rd_kafka_header_add(hdrs, h.key, -1, $0.baseAddress, $0.count) }
+            }
+        }
+        while true {
+            let err: rd_kafka_resp_err_t = r.value.withUnsafeBytes { v in
+                (r.key ?? []).withUnsafeBytes { k in
+                    merclip_rd_kafka_produce(handle.pointer, r.topic, r.partition ?? merclip_rd_kafka_partition_ua(),
+                                             r.key == nil ? nil : k.baseAddress, r.key == nil ? 0 : k.count,
                                              v.baseAddress, v.count, hdrs, box)
                 }
             }
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                if let hdrs { rd_kafka_headers_destroy(hdrs) }
-                Unmanaged<DeliveryBox>.fromOpaque(box).release()
-                cont.resume(throwing: KafkaError(err, "cannot enqueue message for \(topic)"))
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR { return }  // librdkafka owns the headers now
+            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL {        // back-pressure: wait for deliveries
+                Thread.sleep(forTimeInterval: 0.01)
+                continue
             }
+            if let hdrs { rd_kafka_headers_destroy(hdrs) }
+            Unmanaged<DeliveryBox>.fromOpaque(box).release()
+            done(.failure(KafkaError(err, "cannot enqueue message for \(r.topic)")))
+            return
         }
     }
 
@@ -70,7 +98,33 @@ public struct KafkaDelivery: Sendable {
     public var offset: Int64
 }
 
+/// One record to produce.
+public struct KafkaRecord: Sendable {
+    public var topic: String
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [KafkaHeader]
+    /// nil: librdkafka's partitioner picks by key.
+    public var partition: Int32?
+
+    public init(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [], partition: Int32? = nil) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.partition = partition
+    }
+}
+
+private final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<KafkaDelivery, KafkaError>?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<KafkaDelivery, KafkaError>) { lock.withLock { slots[i] = r } }
+    func all() -> [Result<KafkaDelivery, KafkaError>] { lock.withLock { slots.map { $0! } } }
+}
+
 private final class DeliveryBox {
-    let continuation: CheckedContinuation<KafkaDelivery, Error>
-    init(_ c: CheckedContinuation<KafkaDelivery, Error>) { continuation = c }
+    let done: @Sendable (Result<KafkaDelivery, KafkaError>) -> Void
+    init(_ done: @escaping @Sendable (Result<KafkaDelivery, KafkaError>) -> Void) { self.done = done }
 }
