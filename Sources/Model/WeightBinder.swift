@@ -8,44 +8,55 @@ public struct TensorSpec: Sendable, Equatable {
     public init(_ name: String, _ shape: [Int]) { self.name = name; self.shape = shape }
 }
 
-/// Named weights, already validated: lookups cannot fail for names in the spec they were bound with.
-public struct Weights: Sendable {
-    public private(set) var tensors: [String: Tensor]
+/// Validated named weights. Reading a weight hands it over: each is read once (from the mapped file, or
+/// moved out of memory), so building a model never holds two copies of all weights.
+public final class Weights {
+    enum Source { case file(SafetensorsFile, [String: String]), memory([String: Tensor]) }
+    private var source: Source
     public let origin: String
 
-    public init(_ tensors: [String: Tensor], origin: String) { self.tensors = tensors; self.origin = origin }
+    /// In-memory weights (random initialisation, imports); not validated.
+    public init(_ tensors: [String: Tensor], origin: String) { source = .memory(tensors); self.origin = origin }
+
+    private init(file: SafetensorsFile, names: [String: String]) { source = .file(file, names); origin = file.path }
 
     public subscript(_ name: String) -> Tensor {
-        guard let t = tensors[name] else { preconditionFailure("\(origin): weight \(name) was not bound") }
-        return t
+        switch source {
+        case .file(let f, let names):
+            guard let n = names[name], let t = try? f.tensor(n) else { preconditionFailure("\(origin): weight \(name) was not bound") }
+            return t
+        case .memory(var d):
+            guard let t = d.removeValue(forKey: name) else { preconditionFailure("\(origin): weight \(name) was not bound") }
+            source = .memory([:])   // drop our reference before storing back, so the array is not copied
+            source = .memory(d)
+            return t
+        }
     }
-
-    /// Parameter count.
-    public var parameterCount: Int { tensors.values.reduce(0) { $0 + $1.count } }
 
     /// Binds exactly `expected` from `file`: errors name the missing, mis-shaped or unexpected tensors and the
     /// file. Tensors named `*position_ids` (HF buffers) are ignored; `ignore` names more to skip (e.g. logit_scale).
-    public static func bind(_ expected: [TensorSpec], from file: SafetensorsFile, ignore: Set<String> = [],
-                            rename: (String) -> String = { $0 }) throws -> Weights {
-        // names in the file → model names
-        var byModelName: [String: String] = [:]
-        for n in file.entries.keys where !n.hasSuffix("position_ids") && !ignore.contains(n) {
-            byModelName[rename(n)] = n
-        }
+    /// Every tensor's dtype and byte size is checked too, so reading cannot fail later.
+    public static func bind(_ expected: [TensorSpec], from file: SafetensorsFile, ignore: Set<String> = []) throws -> Weights {
+        var present: [String: String] = [:]
+        for n in file.entries.keys where !n.hasSuffix("position_ids") && !ignore.contains(n) { present[n] = n }
         let want = Set(expected.map(\.name))
-        let missing = expected.map(\.name).filter { byModelName[$0] == nil }
+        let missing = expected.map(\.name).filter { present[$0] == nil }
         if !missing.isEmpty { throw ModelError.missingTensors(missing, file: file.path) }
-        let unexpected = byModelName.filter { !want.contains($0.key) }.map(\.value).sorted()
+        let unexpected = present.keys.filter { !want.contains($0) }.sorted()
         if !unexpected.isEmpty { throw ModelError.unexpectedTensors(unexpected, file: file.path) }
-        var out: [String: Tensor] = [:]
         for spec in expected {
-            let fileName = byModelName[spec.name]!
-            let shape = file.entries[fileName]!.shape
-            if shape != spec.shape {
-                throw ModelError.shapeMismatch(name: fileName, expected: spec.shape, found: shape, file: file.path)
+            let e = file.entries[spec.name]!
+            if e.shape != spec.shape {
+                throw ModelError.shapeMismatch(name: spec.name, expected: spec.shape, found: e.shape, file: file.path)
             }
-            out[spec.name] = try file.tensor(fileName)
+            let size = ["F32": 4, "F16": 2, "BF16": 2][e.dtype]
+            guard let size else {
+                throw ModelError.format("\(file.path): tensor \(spec.name) has dtype \(e.dtype); supported: F32, F16, BF16")
+            }
+            guard e.end - e.begin == spec.shape.reduce(1, *) * size else {
+                throw ModelError.format("\(file.path): tensor \(spec.name) has \(e.end - e.begin) bytes for shape \(e.shape) \(e.dtype)")
+            }
         }
-        return Weights(out, origin: file.path)
+        return Weights(file: file, names: present)
     }
 }

@@ -1,0 +1,104 @@
+// The MER-CLIP engine: scores a batch of segments with any mix of modalities, running each encoder once over
+// all of the batch's images / token sequences, then each task's decoder and head.
+import Foundation
+import Tensor
+
+/// Thread-safe (immutable after init). `score` BLOCKS the calling thread for the whole computation and uses
+/// BLAS.threads cores: call it from a thread or DispatchQueue of your own, not from Swift's cooperative pool.
+/// Concurrent calls are safe but compete for the same cores.
+public final class MERCLIPEngine: Sendable {
+    public let model: MERCLIPModel
+
+    public init(model: MERCLIPModel) { self.model = model }
+
+    /// Loads a MER-CLIP model directory.
+    public convenience init(directory: String) throws { self.init(model: try MERCLIPModel(directory: directory)) }
+
+    public var config: MERCLIPConfig { model.config }
+
+    /// A new engine whose task `task` scores `labels` (label embeddings recomputed once, now).
+    public func withLabels(task: String, labels: [String]) throws -> MERCLIPEngine {
+        MERCLIPEngine(model: try model.withLabels(task: task, labels: labels))
+    }
+
+    /// Token ids SOS … EOS of a transcript (CLIP tokenizer, at most max_text_tokens).
+    public func tokenize(_ text: String) -> [Int] { model.tokenizer(text) }
+
+    /// Scores of each segment, in input order. Blocks (see the type's comment).
+    public func score(_ segments: [Segment]) throws -> [SegmentScore] { try run(segments).scores }
+
+    /// Everything one batch computes (features and decoder outputs are for tests and debugging).
+    public struct Output: Sendable {
+        public var scores: [SegmentScore]
+        /// Per segment, per modality: features [T, d] (absent when the segment lacks the modality).
+        public var features: [[Modality: Tensor]]
+        /// Per task: decoder outputs Z [B, d] after the final LayerNorm.
+        public var decoderOutputs: [String: Tensor]
+    }
+
+    public func run(_ segments: [Segment]) throws -> Output {
+        let m = model, c = m.config
+        let b = segments.count
+        var features = [[Modality: Tensor]](repeating: [:], count: b)
+
+        // images: vision frames and audio windows, each encoder once over the whole batch
+        for (mod, encoder) in [(Modality.vision, m.vision), (.audio, m.audio)] {
+            var owners: [(Int, Int)] = []   // (segment, image count)
+            var pixels: [Float] = []
+            let vc = encoder.config
+            for (i, s) in segments.enumerated() {
+                guard let t = mod == .vision ? s.frames : s.audio, t.count > 0 else { continue }
+                guard t.rank == 4, t.shape[1] == vc.numChannels, t.shape[2] == vc.imageSize, t.shape[3] == vc.imageSize else {
+                    throw ModelError.input("segment \(s.id): \(mod == .vision ? "frames" : "audio") have shape \(t.shape), expected [N, \(vc.numChannels), \(vc.imageSize), \(vc.imageSize)]")
+                }
+                owners.append((i, t.shape[0]))
+                if pixels.isEmpty { pixels.reserveCapacity(t.count * b) }
+                pixels += t.data
+            }
+            if owners.isEmpty { continue }
+            let n = owners.reduce(0) { $0 + $1.1 }
+            let all = try encoder.embed(Tensor(shape: [n, vc.numChannels, vc.imageSize, vc.imageSize], data: pixels))
+            var row = 0
+            for (i, k) in owners {
+                features[i][mod] = all.rows(row..<(row + k))
+                row += k
+            }
+        }
+
+        // language: all transcripts in one padded batch
+        var textOwners: [Int] = [], seqs: [[Int]] = []
+        for (i, s) in segments.enumerated() {
+            if let ids = s.tokenIds {
+                if ids.isEmpty { continue }
+                seqs.append(ids)
+            } else if let text = s.transcript, !text.allSatisfy({ $0.isWhitespace }) {
+                seqs.append(m.tokenizer(text))
+            } else { continue }
+            textOwners.append(i)
+        }
+        if !seqs.isEmpty {
+            let out: CLIPTextEncoder.Output
+            do { out = try m.language.encode(seqs) } catch let e as ModelError {
+                throw ModelError.input("segment \(segments[textOwners[0]].id) batch: \(e)")
+            }
+            for (k, i) in textOwners.enumerated() { features[i][.language] = out.upToEOS(k) }
+        }
+
+        // decoders and heads
+        var decoderOutputs: [String: Tensor] = [:]
+        var scores = segments.enumerated().map { i, s in
+            SegmentScore(id: s.id, modalities: c.fusionOrder.filter { features[i][$0] != nil }, tasks: [])
+        }
+        for t in m.tasks {
+            let memories = c.fusionOrder.map { mod in features.map { $0[mod] } }
+            let z = t.decoder.forward(query: t.head.query, batch: b, memories: memories)
+            decoderOutputs[t.config.name] = z
+            for i in 0..<b {
+                let p = t.head.probabilities(z.row(i))
+                scores[i].tasks.append(TaskScore(task: t.config.name, kind: t.config.kind, labels: t.config.labels,
+                                                 probabilities: p, predicted: t.head.predicted(p)))
+            }
+        }
+        return Output(scores: scores, features: features, decoderOutputs: decoderOutputs)
+    }
+}
