@@ -8,6 +8,7 @@
 //   Media     demux/decode segments into frames, spectrograms and transcripts
 //   Kafka     librdkafka wrapper: consumer, producer, dev broker (mock cluster)
 //   Sinks     Postgres (libpq) writer and migrations
+//   Worker    the streaming pipeline: events → media → batched model → sinks → commits
 //   merclip   the command-line tool
 import PackageDescription
 
@@ -40,8 +41,9 @@ let package = Package(
         .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", "Tensor"]),
         .target(name: "Kafka", dependencies: ["CRDKafka"]),
         .target(name: "Sinks", dependencies: ["CLibPQ"]),
+        .target(name: "Worker", dependencies: ["Kafka", "Sinks", "Media", "Model", "Tensor"]),
         .executableTarget(name: "merclip", dependencies: [
-            "Tensor", "Model", "Media", "Kafka", "Sinks",
+            "Tensor", "Model", "Media", "Kafka", "Sinks", "Worker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Kafka", "Sinks"]),
         .testTarget(name: "CLITests", dependencies: []),
         .testTarget(name: "DeployTests", dependencies: ["Sinks", .product(name: "Yams", package: "Yams")]),
     ]

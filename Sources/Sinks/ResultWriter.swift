@@ -1,0 +1,86 @@
+// Writes a batch of results and failures to Postgres in one transaction (idempotent upserts).
+import Foundation
+
+public final class ResultWriter: @unchecked Sendable {
+    private let url: String
+    private var connection: PostgresConnection?
+
+    /// Connects lazily, so a worker can start while Postgres is down and retry.
+    public init(url: String) { self.url = url }
+
+    /// Upserts every row on (segment_id, model_version, task) and records failures once per
+    /// source offset, all in one transaction. Blocking. A lost connection is dropped, so the
+    /// next call reconnects; the error says whether to retry.
+    public func write(results: [ResultRow], failures: [FailureRow]) throws {
+        do {
+            let db = try connect()
+            try db.execute(script: "BEGIN")
+            do {
+                for r in results { try db.query(ResultWriter.upsert, ResultWriter.parameters(r)) }
+                for f in failures { try db.query(ResultWriter.insertFailure, ResultWriter.parameters(f)) }
+                try db.execute(script: "COMMIT")
+            } catch {
+                try? db.execute(script: "ROLLBACK")
+                throw error
+            }
+        } catch let e as PostgresError {
+            if e.isRetriable || !(connection?.isOK ?? false) { connection = nil }
+            throw e
+        }
+    }
+
+    /// Checks that the database answers (readiness).
+    public func ping() -> Bool {
+        do { try connect().query("SELECT 1"); return true } catch { connection = nil; return false }
+    }
+
+    private func connect() throws -> PostgresConnection {
+        if let c = connection, c.isOK { return c }
+        let c = try PostgresConnection(url)
+        connection = c
+        return c
+    }
+
+    static let upsert = """
+        INSERT INTO results (segment_id, model_version, task, model_name, stream_id, start_ms, duration_ms, kind,
+            scores, predicted, modalities, model_trained, decode_ms, model_ms, end_to_end_ms, replay_id,
+            source_topic, source_partition, source_offset, produced_at, scored_at, written_at, metadata)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::text[], $11::text[], $12, $13, $14, $15, $16,
+            $17, $18, $19, $20::timestamptz, $21::timestamptz, now(), $22::jsonb)
+        ON CONFLICT (segment_id, model_version, task) DO UPDATE SET
+            model_name = EXCLUDED.model_name, stream_id = EXCLUDED.stream_id, start_ms = EXCLUDED.start_ms,
+            duration_ms = EXCLUDED.duration_ms, kind = EXCLUDED.kind, scores = EXCLUDED.scores,
+            predicted = EXCLUDED.predicted, modalities = EXCLUDED.modalities,
+            model_trained = EXCLUDED.model_trained, decode_ms = EXCLUDED.decode_ms, model_ms = EXCLUDED.model_ms,
+            end_to_end_ms = EXCLUDED.end_to_end_ms, replay_id = coalesce(results.replay_id, EXCLUDED.replay_id),
+            source_topic = EXCLUDED.source_topic, source_partition = EXCLUDED.source_partition,
+            source_offset = EXCLUDED.source_offset, produced_at = EXCLUDED.produced_at,
+            scored_at = EXCLUDED.scored_at, written_at = now(), metadata = EXCLUDED.metadata
+        """
+
+    static let insertFailure = """
+        INSERT INTO failures (segment_id, stream_id, stage, error_class, reason, source_topic, source_partition,
+            source_offset, replay_id, payload_excerpt)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING
+        """
+
+    static func parameters(_ r: ResultRow) -> [String?] {
+        [r.segmentID, r.modelVersion, r.task, r.modelName, r.streamID, String(r.startMs), String(r.durationMs), r.kind,
+         r.scoresJSON, pgArray(r.predicted), pgArray(r.modalities), r.modelTrained ? "true" : "false",
+         r.decodeMs.map { String($0) }, r.modelMs.map { String($0) }, r.endToEndMs.map { String($0) }, r.replayID,
+         r.source?.topic, r.source.map { String($0.partition) }, r.source.map { String($0.offset) },
+         r.producedAt.map(timestamp), timestamp(r.scoredAt), r.metadataJSON]
+    }
+
+    static func parameters(_ f: FailureRow) -> [String?] {
+        [f.segmentID, f.streamID, f.stage, f.errorClass, f.reason, f.sourceTopic, String(f.sourcePartition),
+         String(f.sourceOffset), f.replayID, f.payloadExcerpt]
+    }
+}
+
+func timestamp(_ d: Date) -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return f.string(from: d)
+}

@@ -1,0 +1,19 @@
+// One-line structured logs on stderr: `time level component message key=value ...`.
+import Foundation
+
+public struct Log: Sendable {
+    public let component: String
+    public init(_ component: String) { self.component = component }
+
+    public func info(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write("info", message, fields) }
+    public func warn(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write("warn", message, fields) }
+    public func error(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write("error", message, fields) }
+
+    private func write(_ level: String, _ message: String, _ fields: KeyValuePairs<String, Any>) {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var line = "\(f.string(from: Date())) \(level) \(component): \(message)"
+        for (k, v) in fields { line += " \(k)=\(String(describing: v).contains(" ") ? "\"\(v)\"" : "\(v)")" }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

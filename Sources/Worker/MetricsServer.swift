@@ -1,0 +1,87 @@
+// A minimal HTTP/1.1 server for /metrics, /healthz and /readyz, on a thread of its own.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class MetricsServer: @unchecked Sendable {
+    private let fd: Int32
+    public let port: Int
+    private let metrics: Metrics
+    private let ready: @Sendable () -> Bool
+
+    /// Listens on `port` (0 picks a free one) on all interfaces.
+    public init(port: Int, metrics: Metrics, ready: @escaping @Sendable () -> Bool) throws {
+        self.metrics = metrics
+        self.ready = ready
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw MetricsServerError(reason: "metrics socket: errno \(errno)") }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr = in_addr(s_addr: INADDR_ANY)
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            close(fd)
+            throw MetricsServerError(reason: "cannot listen on metrics port \(port): errno \(errno)")
+        }
+        var actual = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        self.fd = fd
+        self.port = Int(UInt16(bigEndian: actual.sin_port))
+        let thread = Thread { [self] in serve() }
+        thread.name = "merclip-metrics"
+        thread.start()
+    }
+
+    private func serve() {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 { if errno == EINTR { continue } else { return } }
+            handle(client)
+            close(client)
+        }
+    }
+
+    private func handle(_ client: Int32) {
+        var tv = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = read(client, &buf, buf.count)
+        guard n > 0 else { return }
+        let request = String(decoding: buf[0..<n], as: UTF8.self)
+        let path = request.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
+        let (status, type, body): (String, String, String)
+        switch path.split(separator: "?").first.map(String.init) ?? path {
+        case "/metrics": (status, type, body) = ("200 OK", "text/plain; version=0.0.4", metrics.render())
+        case "/healthz": (status, type, body) = ("200 OK", "text/plain", "ok\n")
+        case "/readyz":
+            (status, type, body) = ready() ? ("200 OK", "text/plain", "ready\n")
+                                           : ("503 Service Unavailable", "text/plain", "not ready\n")
+        default: (status, type, body) = ("404 Not Found", "text/plain", "not found\n")
+        }
+        let payload = Array(body.utf8)
+        let head = "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
+        let all = Array(head.utf8) + payload
+        var sent = 0
+        while sent < all.count {
+            let w = all[sent...].withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+            if w <= 0 { return }
+            sent += w
+        }
+    }
+
+    deinit { close(fd) }
+}
+
+public struct MetricsServerError: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
+}

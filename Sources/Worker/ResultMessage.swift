@@ -1,0 +1,65 @@
+// One scored segment as result rows (Postgres) and a result event (schemas/result-event.schema.json).
+import Foundation
+import Kafka
+import Sinks
+
+struct ResultMessage {
+    let event: SegmentEvent
+    let scores: SegmentScores
+    let modelName: String
+    let modelVersion: String
+    let modelTrained: Bool
+    let message: KafkaMessage
+    let replayID: String?
+    let decodeMs: Double
+    let modelMs: Double
+    let scoredAt: Date
+
+    init<S: SegmentScorer>(event: SegmentEvent, scores: SegmentScores, scorer: S, message: KafkaMessage,
+                           replayID: String?, decodeMs: Double, modelMs: Double, scoredAt: Date) {
+        self.event = event
+        self.scores = scores
+        modelName = scorer.modelName
+        modelVersion = scorer.modelVersion
+        modelTrained = scorer.modelTrained
+        self.message = message
+        self.replayID = replayID
+        self.decodeMs = decodeMs
+        self.modelMs = modelMs
+        self.scoredAt = scoredAt
+    }
+
+    func rows() -> [ResultRow] {
+        scores.tasks.map { t in
+            ResultRow(segmentID: event.segmentID, modelVersion: modelVersion, task: t.task, modelName: modelName,
+                      streamID: event.streamID, startMs: event.startMs, durationMs: event.durationMs, kind: t.kind,
+                      scores: Array(zip(t.labels, t.probabilities)), predicted: t.predicted,
+                      modalities: scores.modalities, modelTrained: modelTrained, decodeMs: decodeMs, modelMs: modelMs,
+                      endToEndMs: Date().timeIntervalSince(event.producedAt) * 1000, replayID: replayID,
+                      source: (message.topic, message.partition, message.offset), producedAt: event.producedAt,
+                      scoredAt: scoredAt, metadataJSON: event.metadataJSON)
+        }
+    }
+
+    func json() -> [UInt8] {
+        var tasks: [String: Any] = [:]
+        for t in scores.tasks {
+            var s: [String: Any] = [:]
+            for (l, p) in zip(t.labels, t.probabilities) { s[l] = Double(p) }
+            tasks[t.task] = ["kind": t.kind, "scores": s, "predicted": t.predicted]
+        }
+        var obj: [String: Any] = [
+            "segment_id": event.segmentID, "stream_id": event.streamID, "start_ms": event.startMs,
+            "duration_ms": event.durationMs,
+            "model": ["name": modelName, "version": modelVersion, "trained": modelTrained],
+            "modalities": scores.modalities, "tasks": tasks,
+            "latency_ms": ["decode": decodeMs, "model": modelMs,
+                           "end_to_end": Date().timeIntervalSince(event.producedAt) * 1000],
+            "source": ["topic": message.topic, "partition": Int(message.partition), "offset": message.offset],
+            "produced_at": formatTimestamp(event.producedAt), "scored_at": formatTimestamp(scoredAt),
+        ]
+        if let replayID { obj["replay_id"] = replayID }
+        if let md = try? JSONSerialization.jsonObject(with: Data(event.metadataJSON.utf8)) { obj["metadata"] = md }
+        return Array((try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])) ?? Data())
+    }
+}

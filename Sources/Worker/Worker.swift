@@ -1,0 +1,288 @@
+// The streaming loop: consume a batch, decode and preprocess in parallel, score, write both sinks,
+// then commit. Runs on a thread of its own; every call in it may block.
+import Foundation
+import Kafka
+import Media
+import Sinks
+
+public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
+    let config: WorkerConfig
+    let scorer: Scorer
+    let metrics: Metrics
+    let log = Log("worker")
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let writer: ResultWriter
+    private let media: MediaSource
+    private let state = WorkerState()
+
+    public init(config: WorkerConfig, scorer: Scorer, media: MediaSource, metrics: Metrics) throws {
+        self.config = config
+        self.scorer = scorer
+        self.media = media
+        self.metrics = metrics
+        let state = self.state
+        let log = self.log
+        var consumerConfig = KafkaConsumerConfig(common: config.kafka, groupID: config.group)
+        consumerConfig.common.clientID = "merclip-worker"
+        consumer = try KafkaConsumer(
+            config: consumerConfig,
+            onAssign: { tps in log.info("partitions assigned", ["partitions": tps.map(\.description).joined(separator: ",")]) },
+            onRevoke: { tps in
+                // Everything before the current batch is committed already; drop what was
+                // collected for the lost partitions: their next owner reads it again.
+                let dropped = state.dropPending(Set(tps))
+                log.info("partitions revoked", ["partitions": tps.map(\.description).joined(separator: ","), "dropped": dropped])
+            })
+        producer = try KafkaProducer(config: KafkaProducerConfig(common: config.kafka))
+        writer = ResultWriter(url: config.postgresURL)
+    }
+
+    /// Whether the worker is consuming and its sinks answered last time.
+    public var isReady: Bool { state.ready }
+
+    /// Asks the loop to stop after the batch in flight; `run` then returns.
+    public func stop() { state.stopping = true }
+
+    /// Consumes until `stop()`: the in-flight batch is finished, written and committed first.
+    public func run() throws {
+        try consumer.subscribe(topics: config.topics)
+        log.info("consuming", ["topics": config.topics.joined(separator: ","), "group": config.group,
+                               "model": "\(scorer.modelName)@\(scorer.modelVersion)", "batch": config.batchSize])
+        state.ready = writer.ping()
+        while !state.stopping {
+            let batch = try collect()
+            updateLag()
+            if batch.isEmpty { continue }
+            process(batch)
+        }
+        consumer.close()
+        log.info("stopped", ["consumed": Int(metrics.counter("merclip_events_consumed_total", ["topic": config.topics[0]]))])
+    }
+
+    /// Polls until `batchSize` messages or `maxWaitMs` after the first one (or stop).
+    private func collect() throws -> [KafkaMessage] {
+        var deadline: Date?
+        while !state.stopping {
+            let timeout: Int32 = deadline.map { Int32(max(1, $0.timeIntervalSinceNow * 1000)) } ?? 200
+            do {
+                if let m = try consumer.pollBlocking(timeoutMs: timeout) {
+                    state.add(m)
+                    metrics.inc("merclip_events_consumed_total", ["topic": m.topic])
+                    if deadline == nil { deadline = Date().addingTimeInterval(Double(config.maxWaitMs) / 1000) }
+                }
+            } catch let e as KafkaError {
+                log.warn("consume error", ["error": e.reason, "retriable": e.isRetriable])
+                if !e.isRetriable { Thread.sleep(forTimeInterval: 0.5) }
+            }
+            if state.pendingCount >= config.batchSize { break }
+            if let d = deadline, d.timeIntervalSinceNow <= 0 { break }
+        }
+        return state.takePending()
+    }
+
+    private func process(_ batch: [KafkaMessage]) {
+        metrics.observe("merclip_batch_size", Double(batch.count))
+        let t0 = Date()
+        var prepared = [Outcome](repeating: .pending, count: batch.count)
+        let slots = OutcomeSlots(count: batch.count)
+        DispatchQueue.concurrentPerform(iterations: batch.count) { i in
+            slots.set(i, prepare(batch[i]))
+        }
+        prepared = slots.all()
+        metrics.observe("merclip_stage_seconds", ["stage": "preprocess"], Date().timeIntervalSince(t0))
+
+        // Score what prepared well, in one model batch.
+        let good = prepared.indices.filter { if case .ready = prepared[$0] { return true } else { return false } }
+        var scores: [Int: SegmentScores] = [:]
+        let t1 = Date()
+        if !good.isEmpty {
+            let inputs = good.map { i -> Scorer.Prepared in if case .ready(let p, _, _) = prepared[i] { return p }; fatalError() }
+            let sets = good.map { i -> String? in if case .ready(_, let e, _) = prepared[i] { return e.labelSet }; return nil }
+            do {
+                for (k, s) in try scorer.score(inputs, labelSets: sets).enumerated() { scores[good[k]] = s }
+            } catch {
+                for i in good { prepared[i] = .failed(stage: "model", errorClass: "model.error", reason: "\(error)", event: event(prepared[i])) }
+            }
+        }
+        let modelSeconds = Date().timeIntervalSince(t1)
+        metrics.observe("merclip_stage_seconds", ["stage": "model"], modelSeconds)
+
+        var rows: [ResultRow] = []
+        var records: [KafkaRecord] = []
+        var failures: [FailureRow] = []
+        let now = Date()
+        for (i, m) in batch.enumerated() {
+            let replayID = m.header("merclip.replay_id").map { String(decoding: $0, as: UTF8.self) }
+            switch prepared[i] {
+            case .ready(_, let e, let decodeSeconds):
+                guard let s = scores[i] else { continue }
+                let r = ResultMessage(event: e, scores: s, scorer: scorer, message: m, replayID: replayID,
+                                      decodeMs: decodeSeconds * 1000, modelMs: modelSeconds * 1000 / Double(good.count),
+                                      scoredAt: now)
+                rows += r.rows()
+                records.append(KafkaRecord(topic: config.resultsTopic, key: Array(e.streamID.utf8), value: r.json(),
+                                           headers: [KafkaHeader(key: "merclip.model_version", string: scorer.modelVersion)]
+                                               + (replayID.map { [KafkaHeader(key: "merclip.replay_id", string: $0)] } ?? [])))
+            case .failed(let stage, let errorClass, let reason, let e):
+                failures.append(FailureRow(segmentID: e?.segmentID, streamID: e?.streamID, stage: stage,
+                                           errorClass: errorClass, reason: reason, sourceTopic: m.topic,
+                                           sourcePartition: m.partition, sourceOffset: m.offset, replayID: replayID,
+                                           payloadExcerpt: String(decoding: m.value.prefix(512), as: UTF8.self)))
+                records.append(dlqRecord(m, stage: stage, errorClass: errorClass, reason: reason))
+                metrics.inc("merclip_dlq_total", ["stage": stage, "error_class": errorClass])
+                log.warn("to DLQ", ["topic": m.topic, "partition": m.partition, "offset": m.offset,
+                                    "class": errorClass, "reason": reason])
+            case .pending:
+                continue
+            }
+        }
+        writeAndCommit(batch, rows: rows, failures: failures, records: records)
+        for r in rows { metrics.inc("merclip_results_written_total", ["task": r.task]) }
+        for e in prepared { if case .ready(_, let ev, _) = e { metrics.observe("merclip_end_to_end_seconds", Date().timeIntervalSince(ev.producedAt)) } }
+    }
+
+    private func prepare(_ m: KafkaMessage) -> Outcome {
+        let start = Date()
+        let e: SegmentEvent
+        do { e = try SegmentEvent.decode(m.value) } catch let err as WorkerError {
+            return .failed(stage: "decode", errorClass: err.errorClass.rawValue, reason: err.reason, event: nil)
+        } catch { return .failed(stage: "decode", errorClass: "event.unknown", reason: "\(error)", event: nil) }
+        if let set = e.labelSet, !scorer.labelSets.contains(set) {
+            return .failed(stage: "decode", errorClass: WorkerError.Class.labelSet.rawValue,
+                           reason: "label set '\(set)' is not configured (known: \(scorer.labelSets.sorted()))", event: e)
+        }
+        do {
+            let input = try media.resolve(e)
+            let window = SegmentWindow(start: Double(e.startMs) / 1000, duration: Double(e.durationMs) / 1000)
+            let p = try scorer.prepare(media: input, window: window, transcript: e.transcript)
+            return .ready(p, e, Date().timeIntervalSince(start))
+        } catch let err as WorkerError {
+            return .failed(stage: "media", errorClass: err.errorClass.rawValue, reason: err.reason, event: e)
+        } catch let err as MediaError {
+            return .failed(stage: "media", errorClass: "media.\(err.code.rawValue)", reason: err.description, event: e)
+        } catch {
+            return .failed(stage: "media", errorClass: "media.error", reason: "\(error)", event: e)
+        }
+    }
+
+    private func event(_ o: Outcome) -> SegmentEvent? {
+        switch o {
+        case .ready(_, let e, _): return e
+        case .failed(_, _, _, let e): return e
+        case .pending: return nil
+        }
+    }
+
+    private func dlqRecord(_ m: KafkaMessage, stage: String, errorClass: String, reason: String) -> KafkaRecord {
+        let headers = m.headers + [
+            KafkaHeader(key: "merclip.stage", string: stage),
+            KafkaHeader(key: "merclip.error_class", string: errorClass),
+            KafkaHeader(key: "merclip.reason", string: String(reason.prefix(1000))),
+            KafkaHeader(key: "merclip.source_topic", string: m.topic),
+            KafkaHeader(key: "merclip.source_partition", string: String(m.partition)),
+            KafkaHeader(key: "merclip.source_offset", string: String(m.offset)),
+        ]
+        return KafkaRecord(topic: config.dlqTopic, key: m.key, value: m.value, headers: headers)
+    }
+
+    /// Postgres first, then Kafka, each retried with backoff until it succeeds; then the commit.
+    /// While retrying, the owned partitions are paused and the worker reports not ready.
+    private func writeAndCommit(_ batch: [KafkaMessage], rows: [ResultRow], failures: [FailureRow], records: [KafkaRecord]) {
+        retrying("postgres") { try writer.write(results: rows, failures: failures) }
+        retrying("kafka") { _ = try producer.sendAndWait(records) }
+        let owned = Set(consumer.assignment)
+        var next: [TopicPartition: Int64] = [:]
+        for m in batch {
+            let tp = TopicPartition(m.topic, m.partition)
+            if owned.contains(tp) { next[tp] = max(next[tp] ?? 0, m.offset + 1) }
+        }
+        let t = Date()
+        retrying("commit", attempts: 5) { try consumer.commit(next) }
+        metrics.observe("merclip_stage_seconds", ["stage": "commit"], Date().timeIntervalSince(t))
+    }
+
+    private func retrying(_ sink: String, attempts: Int = .max, _ body: () throws -> Void) {
+        var wait = Double(config.retryInitialMs) / 1000
+        var paused: [TopicPartition] = []
+        defer {
+            if !paused.isEmpty {
+                try? consumer.resume(paused)
+                log.info("resumed", ["sink": sink])
+            }
+        }
+        let start = Date()
+        for attempt in 1... {
+            do {
+                try body()
+                metrics.observe("merclip_stage_seconds", ["stage": sink], Date().timeIntervalSince(start))
+                if !state.ready { state.ready = true; metrics.set("merclip_ready", 1) }
+                return
+            } catch {
+                metrics.inc("merclip_retries_total", ["sink": sink])
+                state.ready = false
+                metrics.set("merclip_ready", 0)
+                if attempt >= attempts {
+                    log.error("giving up", ["sink": sink, "error": "\(error)"])
+                    return
+                }
+                log.warn("sink failed, retrying", ["sink": sink, "attempt": attempt, "wait_s": wait, "error": "\(error)"])
+                if paused.isEmpty {
+                    paused = consumer.assignment
+                    try? consumer.pause(paused)
+                }
+                // Keep serving the group (rebalances) while paused; nothing is fetched.
+                let until = Date().addingTimeInterval(wait)
+                while Date() < until {
+                    if let m = try? consumer.pollBlocking(timeoutMs: 100) { state.add(m) }
+                }
+                wait = min(wait * 2, Double(config.retryMaxMs) / 1000)
+            }
+        }
+    }
+
+    private func updateLag() {
+        metrics.replace("merclip_consumer_lag", consumer.lag().map { (["topic": $0.key.topic, "partition": String($0.key.partition)], Double($0.value)) })
+    }
+
+    enum Outcome: @unchecked Sendable {
+        case pending
+        case ready(Scorer.Prepared, SegmentEvent, Double)
+        case failed(stage: String, errorClass: String, reason: String, event: SegmentEvent?)
+    }
+
+    final class OutcomeSlots: @unchecked Sendable {
+        private let lock = NSLock()
+        private var slots: [Outcome]
+        init(count: Int) { slots = Array(repeating: .pending, count: count) }
+        func set(_ i: Int, _ o: Outcome) { lock.withLock { slots[i] = o } }
+        func all() -> [Outcome] { lock.withLock { slots } }
+    }
+}
+
+/// State shared between the loop, the rebalance callback and other threads.
+final class WorkerState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [KafkaMessage] = []
+    private var _stopping = false
+    private var _ready = false
+
+    var stopping: Bool {
+        get { lock.withLock { _stopping } }
+        set { lock.withLock { _stopping = newValue } }
+    }
+    var ready: Bool {
+        get { lock.withLock { _ready } }
+        set { lock.withLock { _ready = newValue } }
+    }
+    var pendingCount: Int { lock.withLock { pending.count } }
+    func add(_ m: KafkaMessage) { lock.withLock { pending.append(m) } }
+    func takePending() -> [KafkaMessage] { lock.withLock { defer { pending = [] }; return pending } }
+    func dropPending(_ lost: Set<TopicPartition>) -> Int {
+        lock.withLock {
+            let before = pending.count
+            pending.removeAll { lost.contains(TopicPartition($0.topic, $0.partition)) }
+            return before - pending.count
+        }
+    }
+}

@@ -1,0 +1,28 @@
+// Settings of one worker process.
+import Kafka
+
+public struct WorkerConfig: Sendable {
+    public var kafka: KafkaConfig
+    public var group: String
+    public var topics: [String]
+    public var resultsTopic: String
+    public var dlqTopic: String
+    public var postgresURL: String
+    public var batchSize: Int = 8
+    public var maxWaitMs: Int = 200
+    /// Threads that decode and preprocess in parallel.
+    public var preprocessThreads: Int = 2
+    /// Backoff for transient sink failures: first wait, doubled up to the maximum.
+    public var retryInitialMs: Int = 250
+    public var retryMaxMs: Int = 5_000
+
+    public init(kafka: KafkaConfig, group: String, topics: [String],
+                resultsTopic: String, dlqTopic: String, postgresURL: String) {
+        self.kafka = kafka
+        self.group = group
+        self.topics = topics
+        self.resultsTopic = resultsTopic
+        self.dlqTopic = dlqTopic
+        self.postgresURL = postgresURL
+    }
+}
