@@ -1,11 +1,12 @@
 // One scored segment as result rows (Postgres) and a result event (schemas/result-event.schema.json).
 import Foundation
 import Kafka
+import Model
 import Sinks
 
 struct ResultMessage {
     let event: SegmentEvent
-    let scores: SegmentScores
+    let scores: SegmentScore
     let modelName: String
     let modelVersion: String
     let modelTrained: Bool
@@ -15,7 +16,7 @@ struct ResultMessage {
     let modelMs: Double
     let scoredAt: Date
 
-    init<S: SegmentScorer>(event: SegmentEvent, scores: SegmentScores, scorer: S, message: KafkaMessage,
+    init<S: SegmentScorer>(event: SegmentEvent, scores: SegmentScore, scorer: S, message: KafkaMessage,
                            replayID: String?, decodeMs: Double, modelMs: Double, scoredAt: Date) {
         self.event = event
         self.scores = scores
@@ -32,9 +33,9 @@ struct ResultMessage {
     func rows() -> [ResultRow] {
         scores.tasks.map { t in
             ResultRow(segmentID: event.segmentID, modelVersion: modelVersion, task: t.task, modelName: modelName,
-                      streamID: event.streamID, startMs: event.startMs, durationMs: event.durationMs, kind: t.kind,
+                      streamID: event.streamID, startMs: event.startMs, durationMs: event.durationMs, kind: t.kind.rawValue,
                       scores: Array(zip(t.labels, t.probabilities)), predicted: t.predicted,
-                      modalities: scores.modalities, modelTrained: modelTrained, decodeMs: decodeMs, modelMs: modelMs,
+                      modalities: scores.modalities.map(\.rawValue), modelTrained: modelTrained, decodeMs: decodeMs, modelMs: modelMs,
                       endToEndMs: Date().timeIntervalSince(event.producedAt) * 1000, replayID: replayID,
                       source: (message.topic, message.partition, message.offset), producedAt: event.producedAt,
                       scoredAt: scoredAt, metadataJSON: event.metadataJSON)
@@ -46,13 +47,13 @@ struct ResultMessage {
         for t in scores.tasks {
             var s: [String: Any] = [:]
             for (l, p) in zip(t.labels, t.probabilities) { s[l] = Double(p) }
-            tasks[t.task] = ["kind": t.kind, "scores": s, "predicted": t.predicted]
+            tasks[t.task] = ["kind": t.kind.rawValue, "scores": s, "predicted": t.predicted]
         }
         var obj: [String: Any] = [
             "segment_id": event.segmentID, "stream_id": event.streamID, "start_ms": event.startMs,
             "duration_ms": event.durationMs,
             "model": ["name": modelName, "version": modelVersion, "trained": modelTrained],
-            "modalities": scores.modalities, "tasks": tasks,
+            "modalities": scores.modalities.map(\.rawValue), "tasks": tasks,
             "latency_ms": ["decode": decodeMs, "model": modelMs,
                            "end_to_end": Date().timeIntervalSince(event.producedAt) * 1000],
             "source": ["topic": message.topic, "partition": Int(message.partition), "offset": message.offset],

@@ -18,6 +18,19 @@ public struct SegmentEvent: Sendable, Equatable {
     /// Free-form metadata as JSON text ("{}" when absent).
     public var metadataJSON: String
 
+    public init(segmentID: String, streamID: String, startMs: Int64, durationMs: Int64, media: Media,
+                transcript: String? = nil, labelSet: String? = nil, producedAt: Date = Date(), metadataJSON: String = "{}") {
+        self.segmentID = segmentID
+        self.streamID = streamID
+        self.startMs = startMs
+        self.durationMs = durationMs
+        self.media = media
+        self.transcript = transcript
+        self.labelSet = labelSet
+        self.producedAt = producedAt
+        self.metadataJSON = metadataJSON
+    }
+
     /// Decodes and validates one event; the error names the field and the reason.
     public static func decode(_ bytes: [UInt8]) throws -> SegmentEvent {
         let any: Any

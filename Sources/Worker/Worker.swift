@@ -3,6 +3,7 @@
 import Foundation
 import Kafka
 import Media
+import Model
 import Sinks
 
 public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
@@ -94,7 +95,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
 
         // Score what prepared well, in one model batch.
         let good = prepared.indices.filter { if case .ready = prepared[$0] { return true } else { return false } }
-        var scores: [Int: SegmentScores] = [:]
+        var scores: [Int: SegmentScore] = [:]
         let t1 = Date()
         if !good.isEmpty {
             let inputs = good.map { i -> Scorer.Prepared in if case .ready(let p, _, _) = prepared[i] { return p }; fatalError() }

@@ -14,6 +14,9 @@ struct Merclip: AsyncParsableCommand {
             Doctor.self,
             DevBrokerCommand.self,
             DB.self,
+            WorkerCommand.self,
+            IngestCommand.self,
+            Embed.self, Tokenize.self, ModelCommand.self, Bench.self,
             // MODEL-COMMANDS (engine issue)
             // MEDIA-COMMANDS (media issue)
         ]

@@ -1,0 +1,74 @@
+// `merclip ingest`: publish segment events for media files.
+import ArgumentParser
+import Foundation
+import Kafka
+import Media
+import Worker
+
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Publish one segment event per segment of each media file (key = stream id).",
+        discussion: """
+        A long recording becomes consecutive windows of --segment-seconds (the last one shorter). \
+        Events name the file as a file:// URI (the worker must have a --media-root above it), or carry \
+        the bytes inline with --inline (small files only).
+        """)
+
+    @Option(help: "Kafka bootstrap servers (MERCLIP_BROKERS).") var brokers: String?
+    @Option(help: "Topic to publish to.") var topic = "segments"
+    @Option(help: "Stream id of every event (default: the file's name without extension).") var streamID: String?
+    @Option(help: "Cut each file into windows of this many seconds (default: one segment per file).") var segmentSeconds: Double?
+    @Option(help: "File whose text is every segment's transcript.") var transcriptFile: String?
+    @Flag(help: "Embed the media bytes in the event (base64) instead of a file:// URI.") var inline = false
+    @Option(name: .customShort("X"), help: "librdkafka property key=value; repeatable.") var kafkaProperties: [String] = []
+    @Argument(help: "Media files.") var media: [String]
+
+    func run() async throws {
+        guard let brokers = brokers ?? ProcessInfo.processInfo.environment["MERCLIP_BROKERS"] else {
+            throw ValidationError("--brokers or MERCLIP_BROKERS is required")
+        }
+        if let s = segmentSeconds, !(s > 0) { throw ValidationError("--segment-seconds must be > 0") }
+        let transcript = try transcriptFile.map { try String(contentsOfFile: $0, encoding: .utf8) }
+        let producer = try KafkaProducer(config: KafkaProducerConfig(
+            common: KafkaConfig(bootstrapServers: brokers, extra: try KafkaConfig.parseExtra(kafkaProperties))))
+        var total = 0
+        for path in media {
+            let url = URL(fileURLWithPath: path).standardizedFileURL
+            guard FileManager.default.isReadableFile(atPath: url.path) else { throw ValidationError("\(path): no such readable file") }
+            let duration = try MediaProbe.duration(of: .file(url.path))
+            let stream = streamID ?? url.deletingPathExtension().lastPathComponent
+            let windows = IngestCommand.windows(duration: duration ?? 0, segmentSeconds: segmentSeconds)
+            let mediaRef: SegmentEvent.Media = inline
+                ? .inline(try Data(contentsOf: url), formatHint: url.pathExtension)
+                : .uri(url.absoluteString)
+            for (start, length) in windows {
+                let startMs = Int64((start * 1000).rounded()), durationMs = max(1, Int64((length * 1000).rounded()))
+                let event = SegmentEvent(segmentID: "\(stream)-\(startMs)", streamID: stream, startMs: startMs,
+                                         durationMs: durationMs, media: mediaRef, transcript: transcript,
+                                         labelSet: nil, producedAt: Date(),
+                                         metadataJSON: "{\"source\":\(jsonQuote(url.lastPathComponent))}")
+                let d = try await producer.send(topic: topic, key: Array(stream.utf8), value: event.encoded())
+                print("\(event.segmentID) \(stream) [\(startMs) ms, +\(durationMs) ms] → \(topic)[\(d.partition)]@\(d.offset)")
+                total += 1
+            }
+        }
+        FileHandle.standardError.write(Data("ingest: \(total) event(s) published to \(topic)\n".utf8))
+    }
+
+    /// (start, length) windows covering [0, duration).
+    static func windows(duration: Double, segmentSeconds: Double?) -> [(Double, Double)] {
+        guard let n = segmentSeconds, duration > n else { return [(0, max(duration, 0.001))] }
+        var out: [(Double, Double)] = []
+        var s = 0.0
+        while s < duration - 1e-6 {
+            out.append((s, min(n, duration - s)))
+            s += n
+        }
+        return out
+    }
+}
+
+func jsonQuote(_ s: String) -> String {
+    String(decoding: try! JSONSerialization.data(withJSONObject: [s]), as: UTF8.self).dropFirst().dropLast().description
+}
