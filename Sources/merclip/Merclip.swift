@@ -17,6 +17,7 @@ struct Merclip: AsyncParsableCommand {
             WorkerCommand.self,
             IngestCommand.self,
             Embed.self, Tokenize.self, ModelCommand.self, Bench.self,
+            Embed.self, Tokenize.self, ModelCommand.self, Bench.self,
             // MODEL-COMMANDS (engine issue)
             // MEDIA-COMMANDS (media issue)
         ]

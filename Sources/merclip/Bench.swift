@@ -1,0 +1,120 @@
+// `merclip bench`: throughput of the MER-CLIP engine on random full-size weights (no files), with the
+// FLOP rate reached, a raw OpenBLAS sgemm rate measured in the same run, and peak RSS.
+import ArgumentParser
+import Foundation
+import Model
+import Tensor
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure segments/s of the MER-CLIP engine (random weights held in memory).",
+        discussion: """
+        One segment = 12 frames + 12 spectrogram images (3×S×S) + a 40-token transcript, scored for the \
+        emotion and sentiment tasks. A warm-up batch, then --iters timed batches of --batch segments.
+        GFLOP/s uses the FLOP count of training/bench_reference.py (2 × multiply-adds of linear layers, patch \
+        embedding and attention products), so the figure compares with the PyTorch reference directly. \
+        "sgemm GFLOP/s" is a plain OpenBLAS 768×3072×(B·12·tokens) product timed in the same run: \
+        the ceiling the engine can approach.
+        Example: merclip bench --preset vit-b-32 --batch 4 --iters 3
+        """)
+
+    @Option(help: "Model size: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var preset: String = "vit-b-32"
+
+    @Option(help: "Segments per batch.")
+    var batch: Int = 4
+
+    @Option(help: "Timed batches.")
+    var iters: Int = 3
+
+    @Option(help: "BLAS threads (default: MERCLIP_THREADS or all cores).")
+    var threads: Int?
+
+    @Option(help: "What to measure: model (the engine on ready tensors).")
+    var stage: String = "model"
+
+    static let frames = 12, windows = 12, tokens = 40
+
+    func validate() throws {
+        guard ModelPreset(rawValue: preset) != nil else { throw ValidationError("unknown --preset \(preset)") }
+        guard batch > 0, iters > 0 else { throw ValidationError("--batch and --iters must be positive") }
+    }
+
+    func run() throws {
+        if let threads { BLAS.setThreads(threads) }
+        switch stage {
+        case "model": try runModel()
+        default: throw ValidationError("unknown --stage \(stage) (available: model)")
+        }
+    }
+
+    func runModel() throws {
+        guard let vocab = ModelFactory.findVocabulary() else {
+            throw ValidationError("cannot find assets/clip-bpe: set MERCLIP_ASSETS to the assets directory")
+        }
+        let config = ModelPreset(rawValue: preset)!.config()
+        let t0 = Date()
+        let model = try ModelFactory.randomModel(config, tokenizer: try CLIPTokenizer(directory: vocab), seed: 1)
+        let engine = MERCLIPEngine(model: model)
+        let setup = Date().timeIntervalSince(t0)
+
+        var rng = SeededRandom(seed: 2)
+        func images(_ n: Int, _ v: VisionConfig) -> Tensor {
+            let shape = [n, v.numChannels, v.imageSize, v.imageSize]
+            var d = [Float](repeating: 0, count: shape.reduce(1, *))
+            for i in d.indices { d[i] = rng.symmetric() * 1.7 }
+            return Tensor(shape: shape, data: d)
+        }
+        let segments = (0..<batch).map { i -> Segment in
+            let ids = [config.text.bosTokenId] + (0..<(Self.tokens - 2)).map { _ in Int(rng.next() % UInt64(config.text.vocabSize - 2)) }
+                + [config.text.eosTokenId]
+            return Segment(id: "bench-\(i)", frames: images(Self.frames, config.vision), audio: images(Self.windows, config.audio), tokenIds: ids)
+        }
+
+        print("merclip bench: preset \(preset), batch \(batch), iters \(iters), threads \(BLAS.threads), OpenBLAS core \(BLAS.coreName)")
+        print(String(format: "setup (random weights, label embeddings): %.2f s", setup))
+        _ = try engine.score(segments)   // warm-up
+        var times: [Double] = []
+        for _ in 0..<iters {
+            let s = Date()
+            _ = try engine.score(segments)
+            times.append(Date().timeIntervalSince(s))
+        }
+        let mean = times.reduce(0, +) / Double(times.count)
+        let flop = FlopCount.segment(config, frames: Self.frames, windows: Self.windows, tokens: Self.tokens)
+        print(String(format: "seconds/batch: %.3f (mean of %d; min %.3f, max %.3f)", mean, iters, times.min()!, times.max()!))
+        print(String(format: "segments/s: %.3f", Double(batch) / mean))
+        print(String(format: "GFLOP/segment: %.2f", flop / 1e9))
+        print(String(format: "GFLOP/s: %.1f", flop * Double(batch) / mean / 1e9))
+        let gemm = sgemmRate(m: batch * Self.frames * config.vision.tokens, n: config.vision.intermediateSize, k: config.vision.hiddenSize)
+        print(String(format: "OpenBLAS sgemm GFLOP/s: %.1f (%d×%d×%d, best of 3)", gemm,
+                     config.vision.hiddenSize, config.vision.intermediateSize, batch * Self.frames * config.vision.tokens))
+        print(String(format: "peak RSS: %.0f MiB", peakRSSMiB()))
+    }
+
+    /// Best of 3 runs of C[m,n] = A[m,k] · B[n,k]ᵀ, the shape of the encoders' MLP input layer.
+    func sgemmRate(m: Int, n: Int, k: Int) -> Double {
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: m * k), b = UnsafeMutablePointer<Float>.allocate(capacity: n * k)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        a.initialize(repeating: 0.5, count: m * k); b.initialize(repeating: 0.25, count: n * k)
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let s = Date()
+            Ops.sgemm(transB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: c, ldc: n)
+            best = min(best, Date().timeIntervalSince(s))
+        }
+        return 2 * Double(m) * Double(n) * Double(k) / best / 1e9
+    }
+}
+
+/// Peak resident set size of this process (getrusage; ru_maxrss is in KiB on Linux, bytes on macOS).
+func peakRSSMiB() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    #if os(macOS)
+    return Double(u.ru_maxrss) / 1_048_576
+    #else
+    return Double(u.ru_maxrss) / 1024
+    #endif
+}

@@ -1,0 +1,67 @@
+// `merclip embed`: CLIP image or text embeddings of an HF CLIP or MER-CLIP model directory, written as .npy.
+import ArgumentParser
+import Foundation
+import Model
+import Tensor
+
+struct Embed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write image or text embeddings [N, projection_dim] (not normalised) to an .npy file.",
+        discussion: """
+        --model is an HF CLIP checkpoint directory (config.json with vision_config/text_config, model.safetensors) \
+        or a MER-CLIP model directory (its vision and language encoders are used).
+        Give exactly one input:
+          --pixels X.npy          float32 images [N, 3, S, S], already CLIP-normalised
+          --token-ids-file F      one sequence of token ids per line (SOS ... EOS, space separated)
+          --text T ...            texts, tokenised with the directory's vocab.json/merges.txt
+        Example: merclip embed --model clip-vit-b-32 --text "a photo of a cat" --output cat.npy
+        """)
+
+    @Option(help: "Model directory (HF CLIP or MER-CLIP).")
+    var model: String
+
+    @Option(help: "Images as .npy float32 [N, 3, S, S].")
+    var pixels: String?
+
+    @Option(help: "File with one line of token ids per text.")
+    var tokenIdsFile: String?
+
+    @Option(parsing: .upToNextOption, help: "Texts to embed.")
+    var text: [String] = []
+
+    @Option(help: "Output .npy file.")
+    var output: String
+
+    @Option(help: "BLAS threads (default: MERCLIP_THREADS or all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        let given = [pixels != nil, tokenIdsFile != nil, !text.isEmpty].filter { $0 }.count
+        if given != 1 { throw ValidationError("give exactly one of --pixels, --token-ids-file, --text") }
+    }
+
+    func run() throws {
+        if let threads { BLAS.setThreads(threads) }
+        let dir = try EncoderDirectory(model)
+        let out: Tensor
+        if let pixels {
+            out = try dir.vision.embed(try Npy.readFloat(pixels))
+        } else {
+            let ids: [[Int]]
+            if let tokenIdsFile {
+                ids = try readLines(tokenIdsFile).enumerated().map { i, line in
+                    try line.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }).map { s in
+                        guard let v = Int(s) else { throw ValidationError("\(tokenIdsFile) line \(i + 1): '\(s)' is not a token id") }
+                        return v
+                    }
+                }
+            } else {
+                guard let tok = dir.tokenizer else { throw ValidationError("\(model) has no vocab.json/merges.txt: use --token-ids-file") }
+                ids = text.map { tok($0) }
+            }
+            out = try dir.text.embed(ids)
+        }
+        try Npy.write(out, to: output)
+        FileHandle.standardError.write(Data("embed: \(dir.kind) \(model): wrote \(output) \(out.shape)\n".utf8))
+    }
+}
