@@ -17,7 +17,6 @@ struct Merclip: AsyncParsableCommand {
             WorkerCommand.self,
             IngestCommand.self,
             Embed.self, Tokenize.self, ModelCommand.self, Bench.self,
-            Embed.self, Tokenize.self, ModelCommand.self, Bench.self,
             // MODEL-COMMANDS (engine issue)
             // MEDIA-COMMANDS (media issue)
         ]
