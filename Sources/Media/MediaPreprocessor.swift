@@ -1,0 +1,304 @@
+// MediaPreprocessor: an input and a window → 12 normalised frames, log-mel audio images and a transcript.
+import CFFmpeg
+import Dispatch
+import Foundation
+
+public final class MediaPreprocessor: Sendable {
+    public let config: MediaPreprocessConfig
+    public let limits: MediaLimits
+    /// Threads per video decoder; 0 lets FFmpeg choose (one per core).
+    public let decoderThreads: Int
+    /// Read audio-only WAV/FLAC/OGG/AIFF with libsndfile (else FFmpeg reads everything).
+    public let useSndfile: Bool
+
+    /// Where the async `process` runs: never on Swift's cooperative pool.
+    private static let queue = DispatchQueue(label: "merclip.media", qos: .userInitiated, attributes: .concurrent)
+
+    public init(config: MediaPreprocessConfig = MediaPreprocessConfig(), limits: MediaLimits = .default,
+                decoderThreads: Int = 0, useSndfile: Bool = true) {
+        self.config = config
+        self.limits = limits
+        self.decoderThreads = decoderThreads
+        self.useSndfile = useSndfile
+    }
+
+    /// Async form of `process`, run on a private dispatch queue.
+    public func process(_ input: MediaInput, window: SegmentWindow = .whole,
+                        transcript: String? = nil) async throws -> PreparedSegment {
+        try await withCheckedThrowingContinuation { continuation in
+            MediaPreprocessor.queue.async {
+                continuation.resume(with: Result { try self.process(input, window: window, transcript: transcript) })
+            }
+        }
+    }
+
+    /// Demuxes and decodes `input` within `window`. The transcript comes from the first source that
+    /// has one: `transcript` (the caller's), a subtitle stream, a sidecar .srt/.vtt next to a file.
+    /// Throws `MediaError` for every input problem.
+    public func process(_ input: MediaInput, window: SegmentWindow = .whole,
+                        transcript: String? = nil) throws -> PreparedSegment {
+        let name = input.name
+        let deadline = Deadline(limit: limits.decodeTimeLimit, input: name)
+        guard window.start.isFinite, window.start >= 0, window.duration.map({ $0.isFinite && $0 > 0 }) ?? true else {
+            throw MediaError(.invalidWindow, input: name,
+                             reason: "the window needs start ≥ 0 and duration > 0 (got start \(window.start), duration \(window.duration.map { "\($0)" } ?? "none"))")
+        }
+        let head = try checkInput(input)
+        var segment: PreparedSegment
+        if useSndfile, SoundFile.looksLikeSoundFile(head), let sound = SoundFile(input) {
+            segment = try processSoundFile(sound, name: name, window: window, deadline: deadline)
+        } else {
+            segment = try processFFmpeg(input, window: window, deadline: deadline)
+        }
+        // The caller's transcript wins, then the container's subtitles, then a sidecar file.
+        if let transcript, !transcript.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            segment.transcript = Transcript(text: transcript, source: .caller)
+        } else if segment.transcript == nil, case .file(let path) = input, let sidecar = SubtitleText.sidecarPath(for: path) {
+            if let text = try? String(contentsOfFile: sidecar, encoding: .utf8) ?? String(contentsOfFile: sidecar, encoding: .isoLatin1) {
+                let start = segment.window.start, end = start + (segment.window.duration ?? 0)
+                segment.transcript = Transcript.from(cues: SubtitleText.parseCues(text), from: start, to: end,
+                                                     source: .sidecar(path: sidecar))
+            }
+        }
+        if segment.transcript == nil {
+            segment.missing["language"] = "no transcript: none given, no subtitle stream cue, no sidecar cue in the window"
+        } else {
+            segment.missing["language"] = nil
+        }
+        try deadline.check()
+        segment.timings.total = deadline.elapsed
+        return segment
+    }
+
+    // MARK: input checks
+
+    /// Enforces maxBytes; returns the first bytes (to recognise audio-only files).
+    private func checkInput(_ input: MediaInput) throws -> [UInt8] {
+        switch input {
+        case .bytes(let data, let name, _):
+            if data.count > limits.maxBytes {
+                throw MediaError(.tooLarge, input: name, reason: "\(data.count) bytes, over the limit of \(limits.maxBytes)")
+            }
+            if data.isEmpty { throw MediaError(.corrupt, input: name, reason: "no bytes") }
+            return [UInt8](data.prefix(16))
+        case .file(let path):
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw MediaError(.unreadable, input: path, reason: "no such file")
+            }
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw MediaError(.unreadable, input: path, reason: "cannot open the file for reading")
+            }
+            defer { try? handle.close() }
+            let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
+            if size > limits.maxBytes {
+                throw MediaError(.tooLarge, input: path, reason: "\(size) bytes, over the limit of \(limits.maxBytes)")
+            }
+            if size == 0 { throw MediaError(.corrupt, input: path, reason: "the file is empty") }
+            try? handle.seek(toOffset: 0)
+            return [UInt8]((try? handle.read(upToCount: 16)) ?? Data())
+        }
+    }
+
+    /// The window clamped to the media: (start, duration) in seconds from the media's beginning.
+    private func resolve(_ window: SegmentWindow, mediaDuration: Double?, name: String) throws -> (Double, Double) {
+        var duration: Double
+        if let d = mediaDuration {
+            guard window.start < d else {
+                throw MediaError(.invalidWindow, input: name,
+                                 reason: String(format: "the window starts at %.3f s, after the media's end at %.3f s", window.start, d))
+            }
+            duration = min(window.duration ?? (d - window.start), d - window.start)
+        } else {
+            guard let w = window.duration else {
+                throw MediaError(.invalidWindow, input: name, reason: "the media's duration is unknown: give the window a duration")
+            }
+            duration = w
+        }
+        let requested = window.duration ?? duration
+        if max(requested, duration) > limits.maxDuration {
+            throw MediaError(.tooLong, input: name,
+                             reason: String(format: "the segment is %.3f s long, over the limit of %.3f s", max(requested, duration), limits.maxDuration))
+        }
+        return (window.start, duration)
+    }
+
+    // MARK: audio-only files (libsndfile)
+
+    private func processSoundFile(_ sound: SoundFile, name: String, window: SegmentWindow,
+                                  deadline: Deadline) throws -> PreparedSegment {
+        let t0 = deadline.elapsed
+        let (start, duration) = try resolve(window, mediaDuration: sound.duration, name: name)
+        var info = MediaInfo()
+        info.container = sound.formatName
+        info.duration = sound.duration
+        info.audioCodec = sound.formatName
+        info.audioSampleRate = sound.sampleRate
+        info.audioChannels = sound.channels
+        info.audioReader = "libsndfile"
+        var timings = MediaTimings()
+        timings.open = deadline.elapsed - t0
+        let t1 = deadline.elapsed
+        let first = Int((start * Double(sound.sampleRate)).rounded(.down))
+        let count = Int((duration * Double(sound.sampleRate)).rounded(.up))
+        let interleaved = try sound.read(first: first, count: count, deadline: deadline)
+        let rate = config.audio.sampleRate
+        var mono: [Float] = []
+        if sound.sampleRate == rate {
+            let ch = sound.channels
+            mono = ch == 1 ? interleaved : (0..<(interleaved.count / ch)).map { i in
+                var s: Float = 0
+                for c in 0..<ch { s += interleaved[i * ch + c] }
+                return s / Float(ch)
+            }
+        } else {
+            let resampler = Resampler(outRate: rate, input: name)
+            var layout = AVChannelLayout()
+            av_channel_layout_default(&layout, Int32(sound.channels))
+            try interleaved.withUnsafeBytes { raw in
+                var plane: UnsafePointer<UInt8>? = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+                try withUnsafePointer(to: &plane) { planes in
+                    try resampler.convert(planes, count: interleaved.count / sound.channels, layout: layout,
+                                          format: AV_SAMPLE_FMT_FLT, rate: Int32(sound.sampleRate), into: &mono)
+                }
+            }
+            resampler.flush(into: &mono)
+        }
+        let wanted = Int((duration * Double(rate)).rounded())
+        if mono.count > wanted { mono.removeSubrange(wanted...) }
+        timings.audio = deadline.elapsed - t1
+        var segment = PreparedSegment(
+            input: name, window: SegmentWindow(start: start, duration: duration), frames: nil, framesShape: [],
+            audio: nil, audioShape: [], audioSeconds: 0, transcript: nil,
+            missing: ["vision": "no video stream (audio-only file)"], info: info, timings: timings)
+        try spectrogram(mono, into: &segment, deadline: deadline)
+        return segment
+    }
+
+    // MARK: everything else (FFmpeg)
+
+    private func processFFmpeg(_ input: MediaInput, window: SegmentWindow, deadline: Deadline) throws -> PreparedSegment {
+        let name = input.name
+        let format = try FormatInput(input, deadline: deadline)
+        var info = MediaInfo()
+        info.container = format.formatName
+        info.duration = format.duration
+        info.startTime = format.startTime
+        var timings = MediaTimings()
+        timings.open = deadline.elapsed
+
+        // Streams: the first decodable video (not cover art), the first decodable audio, the first text subtitles.
+        var video: Int?, audio: Int?, subtitle: Int?
+        var undecodable: [String] = []
+        var others: [String] = []
+        for i in 0..<format.streamCount {
+            let par = format.parameters(i)
+            let type = par.pointee.codec_type
+            let hasDecoder = avcodec_find_decoder(par.pointee.codec_id) != nil
+            let typeName = av_get_media_type_string(type).map { String(cString: $0) } ?? "unknown"
+            let label = "stream \(i) \(typeName) (\(Decoder.describe(par)))"
+            switch type {
+            case AVMEDIA_TYPE_VIDEO where format.stream(i).pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0:
+                if !hasDecoder { undecodable.append(label) } else if video == nil { video = i }
+            case AVMEDIA_TYPE_AUDIO:
+                if !hasDecoder { undecodable.append(label) } else if audio == nil { audio = i }
+            case AVMEDIA_TYPE_SUBTITLE:
+                let textual = avcodec_descriptor_get(par.pointee.codec_id).map { $0.pointee.props & AV_CODEC_PROP_TEXT_SUB != 0 } ?? false
+                if textual, hasDecoder, subtitle == nil { subtitle = i } else { others.append(label) }
+            default:
+                others.append(label)
+            }
+        }
+        if video == nil, audio == nil {
+            if !undecodable.isEmpty {
+                throw MediaError(.unsupportedCodec, input: name, reason: "no decoder for \(undecodable.joined(separator: ", "))")
+            }
+            let found = others.isEmpty ? "no streams at all" : "only \(others.joined(separator: ", "))"
+            throw MediaError(.noUsableStream, input: name, reason: "no video or audio stream: \(found)")
+        }
+        var missing: [String: String] = [:]
+        if let v = video {
+            let par = format.parameters(v)
+            let (w, h) = (Int(par.pointee.width), Int(par.pointee.height))
+            if w * h > limits.maxPixels {
+                throw MediaError(.resolutionTooHigh, input: name,
+                                 reason: "the video is \(w)x\(h) = \(w * h) pixels, over the limit of \(limits.maxPixels)")
+            }
+            info.videoCodec = Decoder.describe(par)
+            info.width = w
+            info.height = h
+            info.rotation = FrameConverter.rotation(of: format.stream(v))
+            let rate = format.stream(v).pointee.avg_frame_rate
+            info.frameRate = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : nil
+            let first = format.stream(v).pointee.start_time
+            info.videoStartTime = first == merclip_av_nopts_value() ? nil : Double(first) * format.timeBase(v)
+        } else {
+            missing["vision"] = undecodable.isEmpty ? "no video stream" : "no decoder: \(undecodable.joined(separator: ", "))"
+        }
+        if let a = audio {
+            let par = format.parameters(a)
+            info.audioCodec = Decoder.describe(par)
+            info.audioSampleRate = Int(par.pointee.sample_rate)
+            info.audioChannels = Int(par.pointee.ch_layout.nb_channels)
+            info.audioReader = "ffmpeg"
+        } else {
+            missing["audio"] = "no audio stream"
+        }
+        if let s = subtitle { info.subtitleCodec = Decoder.describe(format.parameters(s)) }
+
+        let (start, duration) = try resolve(window, mediaDuration: format.duration, name: name)
+        let absoluteStart = format.startTime + start
+        var segment = PreparedSegment(
+            input: name, window: SegmentWindow(start: start, duration: duration), frames: nil, framesShape: [],
+            audio: nil, audioShape: [], audioSeconds: 0, transcript: nil, missing: missing, info: info, timings: timings)
+
+        if let v = video {
+            let t0 = deadline.elapsed
+            let n = config.frames, size = config.imageSize
+            let times = (0..<n).map { absoluteStart + (Double($0) + 0.5) * duration / Double(n) }
+            let converter = FrameConverter(size: size, mean: config.imageMean, std: config.imageStd,
+                                           rotation: info.rotation, maxPixels: limits.maxPixels, input: name)
+            let sampler = VideoSampler(format: format, streamIndex: v, threads: decoderThreads, converter: converter)
+            var frames = [Float](repeating: 0, count: n * 3 * size * size)
+            let decoded = try frames.withUnsafeMutableBufferPointer { try sampler.sample(times: times, into: $0.baseAddress!) }
+            segment.frames = frames
+            segment.framesShape = [n, 3, size, size]
+            segment.info.videoFramesDecoded = decoded
+            segment.timings.video = deadline.elapsed - t0
+        }
+        if audio != nil || subtitle != nil {
+            let t0 = deadline.elapsed
+            let pass = AudioSubtitlePass(format: format, audioStream: audio, subtitleStream: subtitle,
+                                         threads: 1, sampleRate: config.audio.sampleRate)
+            let result = try pass.run(start: absoluteStart, end: absoluteStart + duration)
+            segment.timings.audio = deadline.elapsed - t0
+            if let s = subtitle, let codec = segment.info.subtitleCodec {
+                segment.transcript = Transcript.from(cues: result.cues, from: absoluteStart, to: absoluteStart + duration,
+                                                     source: .subtitleStream(index: s, codec: codec))
+            }
+            if audio != nil {
+                if let samples = result.samples, !samples.isEmpty {
+                    try spectrogram(samples, into: &segment, deadline: deadline)
+                } else {
+                    segment.missing["audio"] = "the audio stream has no samples in the window"
+                }
+            }
+        }
+        return segment
+    }
+
+    private func spectrogram(_ samples: [Float], into segment: inout PreparedSegment, deadline: Deadline) throws {
+        guard !samples.isEmpty else {
+            segment.missing["audio"] = "no audio samples in the window"
+            return
+        }
+        try deadline.check()
+        let t0 = deadline.elapsed
+        let mel = try LogMelSpectrogram(config.audio)
+        let (values, count) = mel.images(for: samples)
+        segment.audio = values
+        segment.audioShape = [count, 3, config.audio.nMels, config.audio.imageSize]
+        segment.audioSeconds = Double(samples.count) / Double(config.audio.sampleRate)
+        segment.timings.spectrogram = deadline.elapsed - t0
+    }
+}

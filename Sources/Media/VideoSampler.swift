@@ -1,0 +1,161 @@
+// VideoSampler: the frames shown at given times (seek to the keyframe before, decode forward, convert).
+import CFFmpeg
+
+struct VideoSampler {
+    let format: FormatInput
+    let streamIndex: Int
+    let threads: Int
+    let converter: FrameConverter
+
+    /// For each time (media seconds, ascending), the frame whose presentation interval contains it,
+    /// converted to 3 × size × size floats in `out` (one block per time). Times before the first or
+    /// after the last decodable frame get the nearest frame. Returns the number of frames decoded.
+    func sample(times: [Double], into out: UnsafeMutablePointer<Float>) throws -> Int {
+        let name = format.name
+        let st = format.stream(streamIndex)
+        let tb = format.timeBase(streamIndex)
+        let decoder = try Decoder(stream: st, threads: threads, input: name)
+        let dec = decoder.context
+        let packet = try Packet(input: name), frame = try Frame(input: name), held = try Frame(input: name)
+        let block = 3 * converter.size * converter.size
+        // A non-reference frame that starts this long before the next time cannot be the frame shown
+        // then (for a constant frame rate), so the decoder may skip it.
+        let rate = st.pointee.avg_frame_rate.num > 0 ? st.pointee.avg_frame_rate : st.pointee.r_frame_rate
+        let frameDuration = rate.num > 0 && rate.den > 0 ? 1 / av_q2d(rate) : 0.04
+        let skipMargin = 3 * max(frameDuration, 0.001)
+
+        format.select([streamIndex])
+        var next = 0
+        var havePrevious = false
+        var previousTime = -Double.infinity
+        var lastConverted = -1            // index in `times` whose block holds the latest conversion
+        var lastConvertedTime = Double.nan
+        var decoded = 0, packets = 0, errors = 0
+        var lastPacketEnd: Double?
+        var lastError: Int32 = 0
+        var seekTarget = times[0]
+        var seekChecks = 0
+        var justSeeked = true
+        var firstAfterSeek = Double.nan
+        format.seek(to: times[0], stream: streamIndex)
+
+        func pick(_ index: Int, _ f: UnsafeMutablePointer<AVFrame>, time: Double) throws {
+            let dst = out + index * block
+            if lastConverted >= 0, time == lastConvertedTime {
+                dst.update(from: out + lastConverted * block, count: block)
+            } else {
+                try converter.convert(f, into: dst)
+            }
+            lastConverted = index
+            lastConvertedTime = time
+        }
+
+        /// Handles one decoded frame; returns true to restart after a seek.
+        func handle(_ f: UnsafeMutablePointer<AVFrame>) throws -> Bool {
+            decoded += 1
+            let ts = f.pointee.best_effort_timestamp
+            let t = ts == merclip_av_nopts_value() ? previousTime + frameDuration : Double(ts) * tb
+            if justSeeked {
+                justSeeked = false
+                // The keyframe we landed on starts after the time wanted: seek further back.
+                let landedAgain = t == firstAfterSeek
+                firstAfterSeek = t
+                if t > seekTarget, seekChecks < 4, !landedAgain, seekTarget > format.startTime + 1e-6 {
+                    seekChecks += 1
+                    let back = seekTarget - Double(1 << seekChecks)
+                    format.seek(to: max(back, format.startTime), stream: streamIndex)
+                    avcodec_flush_buffers(dec)
+                    justSeeked = true
+                    havePrevious = false
+                    return true
+                }
+            }
+            while next < times.count, t > times[next] {
+                if havePrevious {
+                    try pick(next, held.pointer, time: previousTime)
+                } else {
+                    try pick(next, f, time: t)
+                }
+                next += 1
+            }
+            av_frame_unref(held.pointer)
+            av_frame_move_ref(held.pointer, f)
+            havePrevious = true
+            previousTime = t
+            // Jump ahead when the index has a keyframe well between here and the next time.
+            if next < times.count, next > 0,
+               let key = format.indexedKeyframe(atOrBefore: times[next] - 0.5, stream: streamIndex),
+               key > t + 1.0 {
+                format.seek(to: key, stream: streamIndex)
+                avcodec_flush_buffers(dec)
+                havePrevious = false
+                justSeeked = true
+                seekTarget = times[next]
+                seekChecks = 0
+                return true
+            }
+            return false
+        }
+
+        func drain() throws -> Bool {
+            while true {
+                let r = avcodec_receive_frame(dec, frame.pointer)
+                if r == merclip_averror_eagain() || r == merclip_averror_eof() { return false }
+                if r < 0 {
+                    errors += 1
+                    lastError = r
+                    return false
+                }
+                if try handle(frame.pointer) { return true }
+                if next == times.count { return false }
+            }
+        }
+
+        reading: while next < times.count {
+            let more = try format.read(packet)
+            if !more {
+                try format.checkNotCutShort(streamIndex, reached: lastPacketEnd, wanted: times[next])
+                avcodec_send_packet(dec, nil)
+                _ = try drain()
+                break reading
+            }
+            defer { av_packet_unref(packet.pointer) }
+            guard Int(packet.pointer.pointee.stream_index) == streamIndex else { continue }
+            packets += 1
+            let pts = packet.pointer.pointee.pts
+            if pts != merclip_av_nopts_value() {
+                let end = Double(pts + max(packet.pointer.pointee.duration, 0)) * tb
+                lastPacketEnd = max(lastPacketEnd ?? end, end)
+            }
+            if pts != merclip_av_nopts_value(), Double(pts) * tb + skipMargin < times[next], !justSeeked {
+                dec.pointee.skip_frame = AVDISCARD_NONREF
+            } else {
+                dec.pointee.skip_frame = AVDISCARD_DEFAULT
+            }
+            let r = avcodec_send_packet(dec, packet.pointer)
+            if r < 0, r != merclip_averror_eagain() {
+                if r == merclip_averror_enomem() { throw MediaError(.outOfMemory, input: name, reason: ffDetail(r)) }
+                errors += 1
+                lastError = r
+                continue
+            }
+            if try drain() { continue reading }
+        }
+        try format.deadline.check()
+        if next < times.count {
+            guard havePrevious else {
+                if packets > 0 {
+                    throw MediaError(.corrupt, input: name,
+                                     reason: "\(packets) video packets, no picture decoded" + (errors > 0 ? ": \(ffDetail(lastError))" : ""))
+                }
+                throw MediaError(.truncated, input: name, reason: "no video data in the segment window")
+            }
+            // After the last frame: it stays on screen.
+            while next < times.count {
+                try pick(next, held.pointer, time: previousTime)
+                next += 1
+            }
+        }
+        return decoded
+    }
+}
