@@ -1,4 +1,5 @@
 // OpenBLAS facts and the one thread-count setting used by every tensor op.
+// (OpenBLAS picks its kernel set at load time; OPENBLAS_CORETYPE in the environment overrides that choice.)
 import COpenBLAS
 import Foundation
 
@@ -26,10 +27,13 @@ public enum BLAS {
     }
 
     /// Applied once, before the first op (every op touches `BLAS.threads` or calls `BLAS.prepare()`).
-    private static let defaultApplied: Bool = {
-        openblas_set_num_threads(Int32(defaultThreads))
-        return true
-    }()
+    /// pthread_once rather than a lazy `static let`: the optimiser may drop an unused lazy global's load.
+    nonisolated(unsafe) private static var once = pthread_once_t()
+    private static var defaultApplied: Void {
+        pthread_once(&once) {
+            openblas_set_num_threads(Int32(BLAS.defaultThreads))
+        }
+    }
 
     /// Makes sure the default thread count is in effect.
     @inline(__always) public static func prepare() { _ = defaultApplied }
