@@ -22,7 +22,9 @@ struct VideoSampler {
         // then (for a constant frame rate), so the decoder may skip it.
         let rate = st.pointee.avg_frame_rate.num > 0 ? st.pointee.avg_frame_rate : st.pointee.r_frame_rate
         let frameDuration = rate.num > 0 && rate.den > 0 ? 1 / av_q2d(rate) : 0.04
-        let skipMargin = 3 * max(frameDuration, 0.001)
+        let skipMargin = 1.5 * max(frameDuration, 0.001)
+        // How far a keyframe's presentation time may lie after its index (decode) timestamp.
+        let reorderMargin = 4 * max(frameDuration, 0.001)
 
         format.select([streamIndex])
         var next = 0
@@ -37,6 +39,8 @@ struct VideoSampler {
         var seekChecks = 0
         var justSeeked = true
         var firstAfterSeek = Double.nan
+        var forwardSeeks = 0
+        var readBeforeSeek = -Double.infinity
         format.seek(to: times[0], stream: streamIndex)
 
         func pick(_ index: Int, _ f: UnsafeMutablePointer<AVFrame>, time: Double) throws {
@@ -60,6 +64,9 @@ struct VideoSampler {
                 // The keyframe we landed on starts after the time wanted: seek further back.
                 let landedAgain = t == firstAfterSeek
                 firstAfterSeek = t
+                // A forward seek that went backwards: the index cannot be trusted, stop seeking forward.
+                if t < readBeforeSeek { forwardSeeks = times.count }
+                readBeforeSeek = -Double.infinity
                 if t > seekTarget, seekChecks < 4, !landedAgain, seekTarget > format.startTime + 1e-6 {
                     seekChecks += 1
                     let back = seekTarget - Double(1 << seekChecks)
@@ -82,11 +89,15 @@ struct VideoSampler {
             av_frame_move_ref(held.pointer, f)
             havePrevious = true
             previousTime = t
-            // Jump ahead when the index has a keyframe well between here and the next time.
-            if next < times.count, next > 0,
-               let key = format.indexedKeyframe(atOrBefore: times[next] - 0.5, stream: streamIndex),
-               key > t + 1.0 {
-                format.seek(to: key, stream: streamIndex)
+            // Jump ahead when the index has a keyframe between what was read and the next time:
+            // decoding from there is never more work than decoding on.
+            if next < times.count, forwardSeeks < times.count, let read = lastPacketEnd,
+               let key = format.indexedKeyframe(atOrBefore: times[next] - reorderMargin, stream: streamIndex),
+               key.seconds > read {
+                forwardSeeks += 1
+                readBeforeSeek = read
+                // Seek by presentation time (index timestamps may be decode times, as in MP4).
+                format.seek(to: times[next], stream: streamIndex)
                 avcodec_flush_buffers(dec)
                 havePrevious = false
                 justSeeked = true

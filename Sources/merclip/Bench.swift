@@ -30,7 +30,7 @@ struct Bench: ParsableCommand {
     @Option(help: "BLAS threads (default: MERCLIP_THREADS or all cores).")
     var threads: Int?
 
-    @Option(help: "What to measure: model (the engine on ready tensors).")
+    @Option(help: "What to measure: model (the engine on ready tensors), media (decode + preprocess of a 10 s 720p segment next to the model time for it).")
     var stage: String = "model"
 
     static let frames = 12, windows = 12, tokens = 40
@@ -44,7 +44,8 @@ struct Bench: ParsableCommand {
         if let threads { BLAS.setThreads(threads) }
         switch stage {
         case "model": try runModel()
-        default: throw ValidationError("unknown --stage \(stage) (available: model)")
+        case "media": try runMedia()
+        default: throw ValidationError("unknown --stage \(stage) (available: model, media)")
         }
     }
 

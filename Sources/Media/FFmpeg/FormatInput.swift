@@ -195,13 +195,19 @@ final class FormatInput {
         return MediaError(.corrupt, input: name, reason: "cannot read a packet: \(ffDetail(r))")
     }
 
-    /// The position of the last keyframe whose index timestamp is at or before `seconds` in
-    /// stream i, in seconds, when the demuxer has an index.
-    func indexedKeyframe(atOrBefore seconds: Double, stream i: Int) -> Double? {
+    /// The last keyframe whose index timestamp is at or before `seconds` in stream i, when the
+    /// demuxer has an index: its timestamp (stream time base) and seconds.
+    func indexedKeyframe(atOrBefore seconds: Double, stream i: Int) -> (timestamp: Int64, seconds: Double)? {
         let st = stream(i)
         let ts = Int64((seconds / timeBase(i)).rounded(.down))
         let k = av_index_search_timestamp(st, ts, AVSEEK_FLAG_BACKWARD)
         guard k >= 0, let entry = avformat_index_get_entry(st, k) else { return nil }
-        return Double(entry.pointee.timestamp) * timeBase(i)
+        return (entry.pointee.timestamp, Double(entry.pointee.timestamp) * timeBase(i))
+    }
+
+    /// Seeks stream i to the keyframe at or before `timestamp` (stream time base).
+    @discardableResult
+    func seek(toTimestamp timestamp: Int64, stream i: Int) -> Bool {
+        av_seek_frame(context, Int32(i), timestamp, AVSEEK_FLAG_BACKWARD) >= 0
     }
 }

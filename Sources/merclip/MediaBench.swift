@@ -1,0 +1,104 @@
+// `merclip bench --stage media`: decode + preprocess time of a 10 s 720p H.264+AAC segment next to the
+// model time for the same segment (random weights of the preset).
+import ArgumentParser
+import Foundation
+import Media
+import Model
+import Tensor
+
+extension MediaPreprocessConfig {
+    /// The front end's settings for a model config (image sizes, frame count, mean/std, audio parameters).
+    init(model c: MERCLIPConfig) {
+        self.init()
+        frames = c.preprocess.frames
+        imageSize = c.vision.imageSize
+        imageMean = c.preprocess.imageMean.map { Float($0) }
+        imageStd = c.preprocess.imageStd.map { Float($0) }
+        let a = c.preprocess.audio
+        audio.sampleRate = a.sampleRate
+        audio.windowSeconds = a.windowSeconds
+        audio.maxWindows = a.maxWindows
+        audio.nFFT = a.nFft
+        audio.hopLength = a.hopLength
+        audio.nMels = a.nMels
+        audio.fMin = a.fMin
+        audio.fMax = a.fMax
+        audio.mean = Float(a.mean)
+        audio.std = Float(a.std)
+        audio.imageSize = c.audio.imageSize
+    }
+}
+
+extension Bench {
+    /// $MERCLIP_BENCH_MEDIA, else .build-test-media/bench720.mp4 under the current directory, made
+    /// with ops/make-test-media.sh when it is missing and the script is there.
+    static func mediaBenchInput() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["MERCLIP_BENCH_MEDIA"] { return path }
+        let dir = FileManager.default.currentDirectoryPath + "/.build-test-media"
+        let path = dir + "/bench720.mp4"
+        if FileManager.default.fileExists(atPath: path) { return path }
+        let script = FileManager.default.currentDirectoryPath + "/ops/make-test-media.sh"
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw ValidationError("no bench media: set MERCLIP_BENCH_MEDIA, or run from the repository (ops/make-test-media.sh)")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [script, dir]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("ops/make-test-media.sh failed (it needs ffmpeg and espeak-ng)")
+        }
+        return path
+    }
+
+    func runMedia() throws {
+        let path = try Self.mediaBenchInput()
+        let config = ModelPreset(rawValue: preset)!.config()
+        let mediaConfig = MediaPreprocessConfig(model: config)
+        let info = try MediaProbe.probe(.file(path))
+        print("merclip bench --stage media: \(path)")
+        print(String(format: "input: %@ %dx%d, %@ %d Hz %d ch, %.2f s; preset %@, %d timed runs after a warm-up",
+                     info.videoCodec ?? "-", info.width ?? 0, info.height ?? 0, info.audioCodec ?? "-",
+                     info.audioSampleRate ?? 0, info.audioChannels ?? 0, info.duration ?? 0, preset, iters))
+        var prepared: PreparedSegment?
+        var mediaSeconds: [Int: Double] = [:]
+        for threads in [0, 1] {
+            let pre = MediaPreprocessor(config: mediaConfig, decoderThreads: threads)
+            _ = try pre.process(.file(path))
+            var runs: [PreparedSegment] = []
+            for _ in 0..<iters { runs.append(try pre.process(.file(path))) }
+            let mean = { (f: (MediaTimings) -> Double) in runs.map { f($0.timings) }.reduce(0, +) / Double(runs.count) * 1000 }
+            let total = mean { $0.total }
+            mediaSeconds[threads] = total / 1000
+            print(String(format: "media, decoder threads %@: %.1f ms (min %.1f) = open %.1f + video %.1f (%d frames decoded) + audio %.1f + spectrogram %.1f",
+                         threads == 0 ? "auto" : "\(threads)", total, runs.map { $0.timings.total }.min()! * 1000,
+                         mean { $0.open }, mean { $0.video }, runs[0].info.videoFramesDecoded, mean { $0.audio }, mean { $0.spectrogram }))
+            prepared = runs.last
+        }
+        let p = prepared!
+        guard let vocab = ModelFactory.findVocabulary() else {
+            throw ValidationError("cannot find assets/clip-bpe: set MERCLIP_ASSETS to the assets directory")
+        }
+        let engine = MERCLIPEngine(model: try ModelFactory.randomModel(config, tokenizer: try CLIPTokenizer(directory: vocab), seed: 1))
+        let segment = Segment(id: "bench", frames: p.frames.map { Tensor(shape: p.framesShape, data: $0) },
+                              audio: p.audio.map { Tensor(shape: p.audioShape, data: $0) },
+                              tokenIds: nil, transcript: p.transcript?.text)
+        _ = try engine.score([segment])
+        var times: [Double] = []
+        for _ in 0..<iters {
+            let s = Date()
+            _ = try engine.score([segment])
+            times.append(Date().timeIntervalSince(s))
+        }
+        let model = times.reduce(0, +) / Double(times.count)
+        print(String(format: "model (%@, %d frames + %d audio windows%@, BLAS threads %d): %.1f ms (min %.1f)",
+                     preset, p.framesShape.first ?? 0, p.audioShape.first ?? 0, p.transcript == nil ? ", no transcript" : " + transcript",
+                     BLAS.threads, model * 1000, times.min()! * 1000))
+        for threads in [0, 1] {
+            let ratio = mediaSeconds[threads]! / model
+            print(String(format: "media / model, decoder threads %@: %.1f%% (target ≤ 10%%: %@)",
+                         threads == 0 ? "auto" : "1", ratio * 100, ratio <= 0.10 ? "met" : "NOT met"))
+        }
+    }
+}
