@@ -54,16 +54,32 @@ struct CLIPTransformer: Sendable {
     }
 
     /// Runs all layers in place on x [seqs · len, width].
-    func forward(_ x: UnsafeMutablePointer<Float>, seqs: Int, len: Int, causal: Bool, ws: EncoderWorkspace) {
+    /// `pooledFirstToken`: only each sequence's first row (CLS) is used afterwards, so the last layer computes
+    /// attention, output projection and MLP for that row alone (the other rows are left stale).
+    func forward(_ x: UnsafeMutablePointer<Float>, seqs: Int, len: Int, causal: Bool, ws: EncoderWorkspace,
+                 pooledFirstToken: Bool = false) {
         let m = seqs * len, d = width
         let h = ws.h.reserve(m * d), qkv = ws.qkv.reserve(m * 3 * d), f = ws.f.reserve(m * ffn)
-        let hd = d / heads
-        for l in layers {
+        let hd = d / heads, scale = 1 / Float(hd).squareRoot()
+        for (i, l) in layers.enumerated() {
             Ops.layerNorm(x, rows: m, width: d, gamma: l.ln1w.p, beta: l.ln1b.p, eps: eps, out: h)
             Ops.linear(h, rows: m, inFeatures: d, weight: l.wqkv.p, outFeatures: 3 * d, bias: l.bqkv.p, out: qkv)
+            if pooledFirstToken && i == layers.count - 1 && !causal {
+                // CLS rows only: query row 0 of each sequence (stride len·3d), compact [seqs, d] results
+                let ld = len * d
+                Ops.attention(q: qkv, ldq: len * 3 * d, k: qkv + d, ldk: 3 * d, v: qkv + 2 * d, ldv: 3 * d, out: h, ldo: d,
+                              batch: seqs, qLen: 1, kvLen: len, heads: heads, headDim: hd, scale: scale,
+                              kvStride: len * 3 * d)
+                Ops.linear(h, rows: seqs, inFeatures: d, weight: l.wo.p, outFeatures: d, bias: l.bo.p, out: x,
+                           accumulate: true, ldc: ld)
+                Ops.layerNorm(x, rows: seqs, width: d, gamma: l.ln2w.p, beta: l.ln2b.p, eps: eps, out: h, ldx: ld)
+                Ops.linear(h, rows: seqs, inFeatures: d, weight: l.w1.p, outFeatures: ffn, bias: l.b1.p, out: f, activation: act)
+                Ops.linear(f, rows: seqs, inFeatures: ffn, weight: l.w2.p, outFeatures: d, bias: l.b2.p, out: x,
+                           accumulate: true, ldc: ld)
+                break
+            }
             Ops.attention(q: qkv, ldq: 3 * d, k: qkv + d, ldk: 3 * d, v: qkv + 2 * d, ldv: 3 * d, out: h, ldo: d,
-                          batch: seqs, qLen: len, kvLen: len, heads: heads, headDim: hd,
-                          scale: 1 / Float(hd).squareRoot(), causal: causal)
+                          batch: seqs, qLen: len, kvLen: len, heads: heads, headDim: hd, scale: scale, causal: causal)
             Ops.linear(h, rows: m, inFeatures: d, weight: l.wo.p, outFeatures: d, bias: l.bo.p, out: x, accumulate: true)
             Ops.layerNorm(x, rows: m, width: d, gamma: l.ln2w.p, beta: l.ln2b.p, eps: eps, out: h)
             Ops.linear(h, rows: m, inFeatures: d, weight: l.w1.p, outFeatures: ffn, bias: l.b1.p, out: f, activation: act)

@@ -75,7 +75,7 @@ public struct CLIPVisionEncoder: Sendable {
                 }
             }
             Ops.layerNorm(x, rows: m * t, width: d, gamma: preW.p, beta: preB.p, eps: transformer.eps, out: x)
-            transformer.forward(x, seqs: m, len: t, causal: false, ws: ws)
+            transformer.forward(x, seqs: m, len: t, causal: false, ws: ws, pooledFirstToken: true)
             let pooled = ws.pooled.reserve(m * d)
             Ops.layerNorm(x, rows: m, width: d, gamma: postW.p, beta: postB.p, eps: transformer.eps, out: pooled, ldx: t * d)
             Ops.linear(pooled, rows: m, inFeatures: d, weight: projection.p, outFeatures: projectionDim, bias: nil,

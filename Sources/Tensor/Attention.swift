@@ -9,10 +9,12 @@ extension Ops {
     /// kvLen, ldk, ldv); the result goes to `out + (b·qLen + i)·ldo + h·headDim`.
     /// `keyLengths[b]` masks keys at positions ≥ that length (padding); `causal` masks keys after the query.
     /// A query with no key left gets a zero output.
+    /// `kvStride` (default kvLen·ldk / kvLen·ldv) is the distance between sequences' first key and value rows,
+    /// and the query block of sequence b starts at `q + b·qLen·ldq` (with qLen 1, ldq is that stride).
     public static func attention(q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int,
                                  v: UnsafePointer<Float>, ldv: Int, out: UnsafeMutablePointer<Float>, ldo: Int,
                                  batch: Int, qLen: Int, kvLen: Int, heads: Int, headDim: Int, scale: Float,
-                                 causal: Bool = false, keyLengths: [Int]? = nil) {
+                                 causal: Bool = false, keyLengths: [Int]? = nil, kvStride: Int? = nil) {
         let pairs = batch * heads
         if pairs == 0 || qLen == 0 { return }
         // OpenBLAS runs a GEMM with m·n·k ≤ 262144 on one thread: then we spread the (sequence, head)
@@ -27,8 +29,8 @@ extension Ops {
                 let b = p / heads, h = p % heads
                 let n = min(keyLengths?[b] ?? kvLen, kvLen)
                 let qp = q + b * qLen * ldq + h * headDim
-                let kp = k + b * kvLen * ldk + h * headDim
-                let vp = v + b * kvLen * ldv + h * headDim
+                let kp = k + b * (kvStride ?? kvLen * ldk) + h * headDim
+                let vp = v + b * (kvStride ?? kvLen * ldv) + h * headDim
                 let op = out + b * qLen * ldo + h * headDim
                 if n <= 0 {
                     for i in 0..<qLen { for j in 0..<headDim { op[i * ldo + j] = 0 } }
