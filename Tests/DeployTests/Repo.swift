@@ -99,3 +99,20 @@ func dig(_ value: Any?, _ keys: String...) -> Any? {
     for key in keys { current = (current as? [String: Any])?[key] }
     return current
 }
+
+/// A mapping value, or an empty mapping when the value is absent or not a mapping.
+func mapping(_ value: Any?) -> [String: Any] { value as? [String: Any] ?? [:] }
+
+/// A sequence value, or an empty list when the value is absent or not a sequence.
+func list(_ value: Any?) -> [Any] { value as? [Any] ?? [] }
+
+/// A scalar as text: strings as they are, numbers and booleans as YAML writes them.
+func text(_ value: Any?) -> String? {
+    switch value {
+    case let s as String: return s
+    case let i as Int: return String(i)
+    case let d as Double: return String(d)
+    case let b as Bool: return b ? "true" : "false"
+    default: return nil
+    }
+}
