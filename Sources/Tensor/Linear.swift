@@ -25,26 +25,21 @@ extension Ops {
                               activation: Activation = .identity, lda: Int? = nil, ldc: Int? = nil) {
         let lda = lda ?? inFeatures, ldc = ldc ?? outFeatures
         if rows == 0 { return }
-        var beta: Float = accumulate ? 1 : 0
-        if let bias {
-            // Bias first, then the product accumulates onto it: no separate pass after the GEMM.
-            Parallel.forRanges(rows, cost: outFeatures) { r in
-                for i in r {
-                    let row = y + i * ldc
-                    if accumulate {
-                        for j in 0..<outFeatures { row[j] += bias[j] }
-                    } else {
-                        for j in 0..<outFeatures { row[j] = bias[j] }
-                    }
+        if accumulate {
+            // residual: y += x·Wᵀ + b — the bias goes in first, the GEMM accumulates onto it (beta = 1)
+            precondition(activation == .identity, "linear: an activation cannot be fused with accumulate")
+            if let bias {
+                Parallel.forRanges(rows, cost: outFeatures) { r in
+                    for i in r { let row = y + i * ldc; for j in 0..<outFeatures { row[j] += bias[j] } }
                 }
             }
-            beta = 1
-        }
-        sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: x, lda: lda,
-              b: weight, ldb: inFeatures, beta: beta, c: y, ldc: ldc)
-        if activation != .identity {
-            precondition(!accumulate, "linear: an activation cannot be fused with accumulate")
-            activate(y, rows: rows, cols: outFeatures, ld: ldc, activation)
+            sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: x, lda: lda,
+                  b: weight, ldb: inFeatures, beta: 1, c: y, ldc: ldc)
+        } else {
+            // GEMM with beta = 0 (C not read), then bias and activation in one pass
+            sgemm(transB: true, m: rows, n: outFeatures, k: inFeatures, a: x, lda: lda,
+                  b: weight, ldb: inFeatures, beta: 0, c: y, ldc: ldc)
+            activate(y, rows: rows, cols: outFeatures, ld: ldc, activation, bias: bias)
         }
     }
 

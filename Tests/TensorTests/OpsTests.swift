@@ -148,4 +148,23 @@ func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
         } } } }
         #expect(maxDiff(out, ref) < 1e-5)
     }
+
+    @Test func vectorExpMatchesExpf() {
+        var worst: Float = 0
+        var x: Float = -87
+        while x < 88 {
+            let v = Ops.vexp(SIMD8<Float>(repeating: x) + SIMD8<Float>(0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07))
+            for k in 0..<8 {
+                let ref = expf(x + Float(k) * 0.01)
+                worst = max(worst, abs(v[k] - ref) / ref)
+            }
+            x += 0.173
+        }
+        #expect(worst < 5e-7, "relative error \(worst)")
+        // quick_gelu over a row with a tail (not a multiple of 8) equals the scalar formula
+        let t = randomTensor([3, 21], seed: 30)
+        let y = Ops.activate(Tensor(shape: t.shape, data: t.data.map { $0 * 12 }), .quickGelu)
+        let ref = t.data.map { Activation.quickGelu.apply($0 * 12) }
+        #expect(maxDiff(y.data, ref) < 1e-5)
+    }
 }
