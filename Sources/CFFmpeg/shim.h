@@ -35,41 +35,6 @@ static inline int merclip_averror_stream_not_found(void) { return AVERROR_STREAM
 static inline int merclip_averror_eio(void) { return AVERROR(EIO); }
 static inline int merclip_averror_enomem(void) { return AVERROR(ENOMEM); }
 
-/* FFmpeg log capture (media front end). The last error-level message of the calling thread is
-   kept so errors can say what FFmpeg complained about; messages are printed to stderr only when
-   the environment variable MERCLIP_FFMPEG_LOG is set (to "debug" for everything).
-   Install and read from the same Swift file: each object file gets its own copy of these statics. */
-static inline char *merclip_log_buffer(void) {
-    static __thread char buf[512];
-    return buf;
-}
-static inline int merclip_log_print_level(void) {
-    static int level = -2;
-    if (level == -2) {
-        const char *e = getenv("MERCLIP_FFMPEG_LOG");
-        level = !e ? -1 : (e[0] == 'd' ? AV_LOG_DEBUG : AV_LOG_WARNING);
-    }
-    return level;
-}
-static inline void merclip_log_callback(void *avcl, int level, const char *fmt, va_list vl) {
-    int print_level = merclip_log_print_level();
-    if (level > AV_LOG_ERROR && level > print_level) return;
-    va_list copy;
-    va_copy(copy, vl);
-    if (level <= AV_LOG_ERROR) {
-        char *buf = merclip_log_buffer();
-        int print_prefix = 0;
-        av_log_format_line2(avcl, level, fmt, copy, buf, 512, &print_prefix);
-        size_t n = strlen(buf);
-        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) buf[--n] = 0;
-    }
-    va_end(copy);
-    if (level <= print_level) av_log_default_callback(avcl, level, fmt, vl);
-}
-static inline void merclip_log_install(void) { av_log_set_callback(merclip_log_callback); }
-static inline const char *merclip_log_last(void) { return merclip_log_buffer(); }
-static inline void merclip_log_clear(void) { merclip_log_buffer()[0] = 0; }
-
 /* Side data and layouts. */
 static inline void merclip_channel_layout_mono(AVChannelLayout *l) { av_channel_layout_default(l, 1); }
 static inline const int32_t *merclip_stream_display_matrix(const AVStream *st) {

@@ -204,7 +204,8 @@ public final class MediaPreprocessor: Sendable {
                 if !hasDecoder { undecodable.append(label) } else if audio == nil { audio = i }
             case AVMEDIA_TYPE_SUBTITLE:
                 let textual = avcodec_descriptor_get(par.pointee.codec_id).map { $0.pointee.props & AV_CODEC_PROP_TEXT_SUB != 0 } ?? false
-                if textual, hasDecoder, subtitle == nil { subtitle = i } else { others.append(label) }
+                if textual, hasDecoder, subtitle == nil { subtitle = i }
+                others.append(label)
             default:
                 others.append(label)
             }

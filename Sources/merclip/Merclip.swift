@@ -19,7 +19,7 @@ struct Merclip: AsyncParsableCommand {
             Embed.self, Tokenize.self, ModelCommand.self, Bench.self,
             // MODEL-COMMANDS (engine issue)
             // MEDIA-COMMANDS (media issue)
-            Preprocess.self,
+            Preprocess.self, Score.self,
         ]
     )
 }

@@ -48,6 +48,16 @@ struct BadInputTests {
         try expectError(.truncated, "truncated.mp4", bytes: true)
     }
 
+    @Test("reasons carry FFmpeg's own message and name the streams") func reasons() throws {
+        func reason(_ file: String) throws -> String {
+            do { _ = try MediaPreprocessor().process(.file(try TestMedia.path(file))) } catch let e as MediaError { return e.reason }
+            return ""
+        }
+        #expect(try reason("corrupt.mp4").contains("moov atom not found"))
+        #expect(try reason("nostreams.mkv").contains("subtitle (subrip)"))
+        #expect(try reason("unsupported.avi").contains("'ABCD'"))
+    }
+
     @Test("no usable stream, unsupported codec") func streams() throws {
         try expectError(.noUsableStream, "nostreams.mkv")
         try expectError(.unsupportedCodec, "unsupported.avi")
