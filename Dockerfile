@@ -14,7 +14,8 @@ ARG DEBIAN_SUITE=bookworm
 # ---------------------------------------------------------------------------------------------
 FROM swift:${SWIFT_VERSION}-${DEBIAN_SUITE} AS build
 
-# The -dev packages of the C libraries in Package.swift (its systemLibrary providers).
+# The -dev packages of the C libraries in Package.swift (its systemLibrary providers), and libcurl
+# for FoundationNetworking (the worker downloads http(s) media from allowed hosts).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       pkg-config \
@@ -23,6 +24,7 @@ RUN apt-get update \
       libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev \
       libsndfile1-dev \
       libpq-dev \
+      libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -40,7 +42,8 @@ COPY schemas/migrations /out/usr/share/merclip/migrations
 # ---------------------------------------------------------------------------------------------
 FROM debian:${DEBIAN_SUITE}-slim AS runtime
 
-# Runtime libraries only (the Debian 12 packages behind the -dev packages above), curl for the
+# Runtime libraries only (the Debian 12 packages behind the -dev packages above; libcurl4 for
+# FoundationNetworking, which static linking leaves dynamic), curl for the
 # healthcheck, tini as PID 1 so SIGTERM reaches the worker (it drains its batch and commits).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -50,6 +53,7 @@ RUN apt-get update \
       libsndfile1 \
       libpq5 \
       libstdc++6 \
+      libcurl4 \
       ca-certificates \
       curl \
       tini \

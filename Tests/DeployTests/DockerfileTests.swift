@@ -103,7 +103,7 @@ struct DockerfileTests {
         let d = try Dockerfile()
         let installed = d.aptPackages(in: d.stages[1])
         let required: Set<String> = ["librdkafka1", "libopenblas0-pthread", "libavformat59", "libavcodec59", "libavutil57",
-                                     "libswscale6", "libswresample4", "libsndfile1", "libpq5", "curl", "ca-certificates"]
+                                     "libswscale6", "libswresample4", "libsndfile1", "libpq5", "libcurl4", "curl", "ca-certificates"]
         #expect(required.isSubset(of: installed), "missing: \(required.subtracting(installed))")
         #expect(!installed.contains { $0.hasSuffix("-dev") })
     }
