@@ -75,3 +75,48 @@ struct BadInputTests {
         try expectError(.corrupt, "corrupt.mp4", window: SegmentWindow(start: 0, duration: 1), bytes: true)
     }
 }
+
+@Suite("Damaged inputs")
+struct DamagedInputTests {
+    /// A small deterministic generator (xorshift) so the damaged copies are the same on every run.
+    struct Rng {
+        var s: UInt64
+        mutating func next(_ n: Int) -> Int {
+            s ^= s << 13; s ^= s >> 7; s ^= s << 17
+            return Int(s % UInt64(n))
+        }
+    }
+
+    @Test("truncated and byte-damaged copies give a segment or a MediaError, from files and from memory",
+          arguments: ["index.mp4", "index.webm", "index.mkv", "tone.flac", "tone.mp3", "tone.ogg"])
+    func damaged(name: String) throws {
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path(name))))
+        var rng = Rng(s: 0x9E37_79B9_7F4A_7C15 ^ UInt64(original.count))
+        let limits = MediaLimits(decodeTimeLimit: 10)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("merclip-damaged-\(getpid())-\(name)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var outcomes: [String: Int] = [:]
+        for k in 0..<12 {
+            var bytes = original
+            if k % 2 == 0 {
+                bytes.removeSubrange((1 + rng.next(bytes.count - 1))...)
+            } else {
+                for _ in 0..<(1 + rng.next(40)) { bytes[rng.next(bytes.count)] = UInt8(rng.next(256)) }
+            }
+            let file = dir.appendingPathComponent("\(k)-\(name)")
+            try Data(bytes).write(to: file)
+            for input in [MediaInput.file(file.path), .bytes(Data(bytes), name: file.lastPathComponent)] {
+                do {
+                    let s = try MediaPreprocessor(limits: limits).process(input)
+                    #expect(s.frames != nil || s.audio != nil)
+                    outcomes["ok", default: 0] += 1
+                } catch let e as MediaError {
+                    #expect(e.input == input.name)
+                    outcomes[e.code.rawValue, default: 0] += 1
+                }
+            }
+        }
+        #expect(outcomes.values.reduce(0, +) == 24)
+    }
+}
