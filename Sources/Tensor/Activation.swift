@@ -67,10 +67,13 @@ extension Ops {
     }
 
     /// e^x for 8 lanes (Cephes expf: range reduction by ln 2 and a degree-5 polynomial; ~1 ulp).
+    /// Rounding and 2^n use the 1.5·2²³ trick: Swift's generic SIMD conversions are slow.
     @inline(__always)
     public static func vexp(_ v: SIMD8<Float>) -> SIMD8<Float> {
-        let x = v.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
-        let n = (x * 1.44269504088896341 + 0.5).rounded(.down)
+        let x = pointwiseMax(pointwiseMin(v, SIMD8(repeating: 88.3)), SIMD8(repeating: -87.3))
+        let magic = SIMD8<Float>(repeating: 12_582_912)   // 1.5 · 2^23
+        let shifted = x * 1.44269504088896341 + magic      // round(x·log2 e) in the low mantissa bits
+        let n = shifted - magic
         let r = x - n * 0.693359375 + n * 2.12194440e-4
         var p = SIMD8<Float>(repeating: 1.9875691500e-4)
         p = p * r + 1.3981999507e-3
@@ -79,7 +82,7 @@ extension Ops {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let y = p * r * r + r + 1
-        let bits = (SIMD8<Int32>(truncatingIfNeeded: SIMD8<Int>(n)) &+ 127) &<< 23
+        let bits = (unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &+ 127) &<< 23   // 2^n as a float
         return y * unsafeBitCast(bits, to: SIMD8<Float>.self)
     }
 
