@@ -257,11 +257,11 @@ public final class MediaPreprocessor: Sendable {
             let t0 = deadline.elapsed
             let n = config.frames, size = config.imageSize
             let times = (0..<n).map { absoluteStart + (Double($0) + 0.5) * duration / Double(n) }
-            let converter = FrameConverter(size: size, mean: config.imageMean, std: config.imageStd,
-                                           rotation: info.rotation, maxPixels: limits.maxPixels, input: name)
-            let sampler = VideoSampler(format: format, streamIndex: v, threads: decoderThreads, converter: converter)
             var frames = [Float](repeating: 0, count: n * 3 * size * size)
-            let decoded = try frames.withUnsafeMutableBufferPointer { try sampler.sample(times: times, into: $0.baseAddress!) }
+            let decoded = try frames.withUnsafeMutableBufferPointer { out in
+                try sampleFrames(input, format: format, stream: v, times: times, rotation: info.rotation,
+                                 deadline: deadline, into: out.baseAddress!)
+            }
             segment.frames = frames
             segment.framesShape = [n, 3, size, size]
             segment.info.videoFramesDecoded = decoded
@@ -288,6 +288,45 @@ public final class MediaPreprocessor: Sendable {
         return segment
     }
 
+    /// Samples the frames; with automatic decoder threads, two independent decoders (each on its
+    /// own context and thread) take the first and second half of the times when the index shows a
+    /// keyframe that lets the second half start well after the first.
+    private func sampleFrames(_ input: MediaInput, format: FormatInput, stream v: Int, times: [Double], rotation: Int,
+                              deadline: Deadline, into out: UnsafeMutablePointer<Float>) throws -> Int {
+        let size = config.imageSize, block = 3 * size * size
+        func converter() -> FrameConverter {
+            FrameConverter(size: size, mean: config.imageMean, std: config.imageStd, rotation: rotation,
+                           maxPixels: limits.maxPixels, input: input.name)
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let mid = times.count / 2
+        guard decoderThreads == 0, cores >= 2, mid >= 1,
+              let first = format.indexedKeyframe(atOrBefore: times[0], stream: v),
+              let second = format.indexedKeyframe(atOrBefore: times[mid], stream: v),
+              second.seconds - first.seconds > 0.25 * (times[times.count - 1] - times[0]) else {
+            return try VideoSampler(format: format, streamIndex: v, threads: decoderThreads, converter: converter())
+                .sample(times: times, into: out)
+        }
+        let threads = max(1, cores / 2)
+        let parts = [0..<mid, mid..<times.count]
+        let results = PartResults()
+        // Each thread uses only its own context, converter and output range.
+        let shared = Unchecked((format: format, deadline: deadline, converters: [converter(), converter()], out: out))
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            let s = shared.value
+            do {
+                let f = k == 0 ? s.format : try FormatInput(input, deadline: s.deadline)
+                let n = try VideoSampler(format: f, streamIndex: v, threads: threads, converter: s.converters[k])
+                    .sample(times: Array(times[parts[k]]), into: s.out + parts[k].lowerBound * block)
+                results.lock.withLock { results.decoded[k] = n }
+            } catch {
+                results.lock.withLock { results.errors[k] = error }
+            }
+        }
+        if let e = results.errors[0] ?? results.errors[1] { throw e }
+        return results.decoded[0] + results.decoded[1]
+    }
+
     private func spectrogram(_ samples: [Float], into segment: inout PreparedSegment, deadline: Deadline) throws {
         guard !samples.isEmpty else {
             segment.missing["audio"] = "no audio samples in the window"
@@ -302,4 +341,17 @@ public final class MediaPreprocessor: Sendable {
         segment.audioSeconds = Double(samples.count) / Double(config.audio.sampleRate)
         segment.timings.spectrogram = deadline.elapsed - t0
     }
+}
+
+/// State handed to the two decoding threads, which never touch the same parts of it.
+private struct Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// What the two decoding threads report, under its lock.
+private final class PartResults: @unchecked Sendable {
+    let lock = NSLock()
+    var decoded = [0, 0]
+    var errors: [Int: Error] = [:]
 }

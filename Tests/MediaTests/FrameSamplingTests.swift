@@ -90,6 +90,14 @@ struct FrameSamplingTests {
         #expect(b.input == name)
     }
 
+    @Test("two GOP-parallel decoders give what one decoder gives", arguments: ["index.mp4", "index.mkv", "bench720.mp4"])
+    func parallelEqualsSerial(name: String) throws {
+        let path = try TestMedia.path(name)
+        let parallel = try MediaPreprocessor(decoderThreads: 0).process(.file(path))
+        let serial = try MediaPreprocessor(decoderThreads: 1).process(.file(path))
+        #expect(parallel.frames == serial.frames)
+    }
+
     @Test("the async API runs off the cooperative pool and matches the sync one")
     func async() async throws {
         let path = try TestMedia.path("index.webm")
