@@ -22,7 +22,10 @@ struct AudioSubtitlePass {
         format.select([audioStream, subtitleStream].compactMap { $0 })
         // Subtitle cues may start well before the window and still overlap it.
         let rewind = subtitleStream != nil ? 10.0 : 1.0
-        format.seek(to: max(start - rewind, format.startTime), stream: -1)
+        if !format.seek(to: max(start - rewind, format.startTime), stream: -1) {
+            // No time seek in this format: read from the first byte again.
+            format.rewindToStart()
+        }
 
         let audioDecoder = try audioStream.map { try Decoder(stream: format.stream($0), threads: threads, input: name) }
         let subtitleDecoder: Decoder? = subtitleStream.flatMap { try? Decoder(stream: format.stream($0), threads: 1, input: name) }

@@ -67,10 +67,10 @@ struct VideoSampler {
                 // A forward seek that went backwards: the index cannot be trusted, stop seeking forward.
                 if t < readBeforeSeek { forwardSeeks = times.count }
                 readBeforeSeek = -Double.infinity
-                if t > seekTarget, seekChecks < 4, !landedAgain, seekTarget > format.startTime + 1e-6 {
+                if t > seekTarget, seekChecks < 4, !landedAgain, seekTarget > format.startTime + 1e-6,
+                   format.seek(to: max(seekTarget - Double(1 << (seekChecks + 1)), format.startTime), stream: streamIndex) {
+                    // (A failed seek leaves the position alone: decoding simply goes on.)
                     seekChecks += 1
-                    let back = seekTarget - Double(1 << seekChecks)
-                    format.seek(to: max(back, format.startTime), stream: streamIndex)
                     avcodec_flush_buffers(dec)
                     justSeeked = true
                     havePrevious = false
@@ -95,9 +95,13 @@ struct VideoSampler {
                let key = format.indexedKeyframe(atOrBefore: times[next] - reorderMargin, stream: streamIndex),
                key.seconds > read {
                 forwardSeeks += 1
-                readBeforeSeek = read
                 // Seek by presentation time (index timestamps may be decode times, as in MP4).
-                format.seek(to: times[next], stream: streamIndex)
+                // A failed seek leaves the position alone: go on decoding, and stop trying.
+                guard format.seek(to: times[next], stream: streamIndex) else {
+                    forwardSeeks = times.count
+                    return false
+                }
+                readBeforeSeek = read
                 avcodec_flush_buffers(dec)
                 havePrevious = false
                 justSeeked = true

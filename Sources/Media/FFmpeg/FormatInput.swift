@@ -205,9 +205,8 @@ final class FormatInput {
         return (entry.pointee.timestamp, Double(entry.pointee.timestamp) * timeBase(i))
     }
 
-    /// Seeks stream i to the keyframe at or before `timestamp` (stream time base).
-    @discardableResult
-    func seek(toTimestamp timestamp: Int64, stream i: Int) -> Bool {
-        av_seek_frame(context, Int32(i), timestamp, AVSEEK_FLAG_BACKWARD) >= 0
+    /// Back to the first byte of the data (for formats without time seeking).
+    func rewindToStart() {
+        av_seek_frame(context, -1, 0, AVSEEK_FLAG_BYTE)
     }
 }
