@@ -6,7 +6,7 @@
 # Idempotent: a file that already exists is kept (delete OUTDIR to regenerate). Needs the
 # ffmpeg command-line tool (libx264, libvpx-vp9, libopus, libmp3lame, libvorbis) and espeak-ng.
 #
-# The index videos (320x240, 25 fps, 4 s = 100 frames) encode their own frame number n in
+# The index videos (320x240, 25 fps, 4 s = 100 frames; sparse.mp4 1 fps) encode their own frame number n in
 # 8 big blocks (4 columns x 2 rows of 50x50 px, top-left corner at x=60, y=70, bit b = row*4+col
 # of n, white (235) = 1, black (16) = 0) on a mid-grey (128) background, robust to compression.
 set -euo pipefail
@@ -47,6 +47,9 @@ EOF
 make index.mp4 ff -f lavfi -i "$index_video" -f lavfi -i "$tone" -i cues.srt \
     -map 0:v -map 1:a -map 2:s -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p \
     -c:a aac -b:a 64k -c:s mov_text -metadata:s:s:0 language=eng -movflags +faststart -f mp4
+# Sparse: the same pattern at 1 frame per second (4 frames), and a single-frame video.
+make sparse.mp4 ff -f lavfi -i "${index_video/r=25/r=1}" -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4
+make oneframe.mp4 ff -f lavfi -i "$index_video" -frames:v 1 -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4
 # WebM VP9 + Opus.
 make index.webm ff -f lavfi -i "$index_video" -f lavfi -i "$tone" \
     -map 0:v -map 1:a -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 300k -g 25 -pix_fmt yuv420p \

@@ -40,6 +40,7 @@ struct VideoSampler {
         var justSeeked = true
         var firstAfterSeek = Double.nan
         var forwardSeeks = 0
+        var atEnd = false
         var readBeforeSeek = -Double.infinity
         format.seek(to: times[0], stream: streamIndex)
 
@@ -59,7 +60,7 @@ struct VideoSampler {
             decoded += 1
             let ts = f.pointee.best_effort_timestamp
             let t = ts == merclip_av_nopts_value() ? previousTime + frameDuration : Double(ts) * tb
-            if justSeeked {
+            if justSeeked, !atEnd {
                 justSeeked = false
                 // The keyframe we landed on starts after the time wanted: seek further back.
                 let landedAgain = t == firstAfterSeek
@@ -91,7 +92,7 @@ struct VideoSampler {
             previousTime = t
             // Jump ahead when the index has a keyframe between what was read and the next time:
             // decoding from there is never more work than decoding on.
-            if next < times.count, forwardSeeks < times.count, let read = lastPacketEnd,
+            if next < times.count, !atEnd, forwardSeeks < times.count, let read = lastPacketEnd,
                let key = format.indexedKeyframe(atOrBefore: times[next] - reorderMargin, stream: streamIndex),
                key.seconds > read {
                 forwardSeeks += 1
@@ -129,6 +130,7 @@ struct VideoSampler {
         reading: while next < times.count {
             let more = try format.read(packet)
             if !more {
+                atEnd = true  // no more seeking: drain what the decoder holds
                 try format.checkNotCutShort(streamIndex, reached: lastPacketEnd, wanted: times[next])
                 avcodec_send_packet(dec, nil)
                 _ = try drain()

@@ -46,6 +46,17 @@ struct FrameSamplingTests {
         #expect(got == Self.expected(s).map { min($0, 99) })
     }
 
+    @Test("sparse and single-frame videos repeat the nearest frame")
+    func sparse() throws {
+        let s = try MediaPreprocessor().process(.file(try TestMedia.path("sparse.mp4")))
+        let frames = try #require(s.frames)
+        #expect((0..<12).map { TestMedia.decodeIndex(frames, frame: $0) } == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3])
+        let one = try MediaPreprocessor().process(.file(try TestMedia.path("oneframe.mp4")), window: SegmentWindow(start: 0, duration: 0.04))
+        let f1 = try #require(one.frames)
+        #expect((0..<12).map { TestMedia.decodeIndex(f1, frame: $0) } == Array(repeating: 0, count: 12))
+        #expect(one.audio == nil && one.missing["audio"] != nil)
+    }
+
     @Test("image size from the model config")
     func imageSize() throws {
         var c = MediaPreprocessConfig()
