@@ -67,12 +67,14 @@ extension Bench {
             let pre = MediaPreprocessor(config: mediaConfig, decoderThreads: threads)
             _ = try pre.process(.file(path))
             var runs: [PreparedSegment] = []
+            let cpu0 = processCPUSeconds()
             for _ in 0..<iters { runs.append(try pre.process(.file(path))) }
+            let cpu = (processCPUSeconds() - cpu0) / Double(iters) * 1000
             let mean = { (f: (MediaTimings) -> Double) in runs.map { f($0.timings) }.reduce(0, +) / Double(runs.count) * 1000 }
             let total = mean { $0.total }
             mediaSeconds[threads] = total / 1000
-            print(String(format: "media, decoder threads %@: %.1f ms (min %.1f) = open %.1f + video %.1f (%d frames decoded) + audio %.1f + spectrogram %.1f",
-                         threads == 0 ? "auto" : "\(threads)", total, runs.map { $0.timings.total }.min()! * 1000,
+            print(String(format: "media, decoder threads %@: %.1f ms (min %.1f, CPU %.1f ms) = open %.1f + video %.1f (%d frames decoded) + audio %.1f + spectrogram %.1f",
+                         threads == 0 ? "auto" : "\(threads)", total, runs.map { $0.timings.total }.min()! * 1000, cpu,
                          mean { $0.open }, mean { $0.video }, runs[0].info.videoFramesDecoded, mean { $0.audio }, mean { $0.spectrogram }))
             prepared = runs.last
         }
@@ -86,19 +88,28 @@ extension Bench {
                               tokenIds: nil, transcript: p.transcript?.text)
         _ = try engine.score([segment])
         var times: [Double] = []
+        let cpu0 = processCPUSeconds()
         for _ in 0..<iters {
             let s = Date()
             _ = try engine.score([segment])
             times.append(Date().timeIntervalSince(s))
         }
+        let modelCPU = (processCPUSeconds() - cpu0) / Double(iters) * 1000
         let model = times.reduce(0, +) / Double(times.count)
-        print(String(format: "model (%@, %d frames + %d audio windows%@, BLAS threads %d): %.1f ms (min %.1f)",
+        print(String(format: "model (%@, %d frames + %d audio windows%@, BLAS threads %d): %.1f ms (min %.1f, CPU %.1f ms)",
                      preset, p.framesShape.first ?? 0, p.audioShape.first ?? 0, p.transcript == nil ? ", no transcript" : " + transcript",
-                     BLAS.threads, model * 1000, times.min()! * 1000))
+                     BLAS.threads, model * 1000, times.min()! * 1000, modelCPU))
         for threads in [0, 1] {
             let ratio = mediaSeconds[threads]! / model
             print(String(format: "media / model, decoder threads %@: %.1f%% (target ≤ 10%%: %@)",
                          threads == 0 ? "auto" : "1", ratio * 100, ratio <= 0.10 ? "met" : "NOT met"))
         }
     }
+}
+
+/// User + system CPU seconds of this process so far.
+func processCPUSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
