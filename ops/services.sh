@@ -2,7 +2,7 @@
 # Starts and stops the local services for tests and the demo:
 #   - PostgreSQL on a private data directory and port, run as the `postgres` user when we are root;
 #   - the dev broker (librdkafka's mock cluster via `merclip dev-broker`), in memory.
-# Usage: ops/services.sh start|stop|status|env
+# Usage: ops/services.sh start|stop|status|env|start-postgres|stop-postgres
 # Settings: MERCLIP_SERVICES_DIR (default .services), MERCLIP_PG_PORT (55432), MERCLIP_BIN (.build/debug/merclip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ pg_start() {
     echo "services: postgres already running on port $port" >&2
   else
     as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
-      -o "-p $port -k $pgdata -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
+      -o "-p $port -k $pgdata -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null 2>>"$dir/pg_ctl.log" \
       || { tail -20 "$pgdata/server.log" >&2; exit 1; }
   fi
   psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname='merclip'" | grep -q 1 \
@@ -81,6 +81,8 @@ broker_stop() {
 case "${1:-}" in
   start) pg_start; broker_start ;;
   stop) broker_stop; pg_stop ;;
+  start-postgres) pg_start ;;
+  stop-postgres) pg_stop ;;
   status)
     as_pg "$pgbin/pg_ctl" -D "$pgdata" status || true
     [ -f "$dir/broker.pid" ] && kill -0 "$(cat "$dir/broker.pid")" 2>/dev/null \
@@ -88,5 +90,5 @@ case "${1:-}" in
   env)
     echo "export MERCLIP_POSTGRES_URL=$url"
     [ -f "$dir/broker.bootstrap" ] && echo "export MERCLIP_BROKERS=$(cat "$dir/broker.bootstrap")" ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|start-postgres|stop-postgres" >&2; exit 2 ;;
 esac

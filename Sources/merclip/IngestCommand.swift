@@ -33,10 +33,18 @@ struct IngestCommand: AsyncParsableCommand {
         let producer = try KafkaProducer(config: KafkaProducerConfig(
             common: KafkaConfig(bootstrapServers: brokers, extra: try KafkaConfig.parseExtra(kafkaProperties))))
         var total = 0
+        var failed: [String] = []
         for path in media {
             let url = URL(fileURLWithPath: path).standardizedFileURL
-            guard FileManager.default.isReadableFile(atPath: url.path) else { throw ValidationError("\(path): no such readable file") }
-            let duration = try MediaProbe.duration(of: .file(url.path))
+            let duration: Double?
+            do {
+                guard FileManager.default.isReadableFile(atPath: url.path) else { throw ValidationError("no such readable file") }
+                duration = try MediaProbe.duration(of: .file(url.path))
+            } catch {
+                FileHandle.standardError.write(Data("ingest: skipping \(path): \(error)\n".utf8))
+                failed.append(path)
+                continue
+            }
             let stream = streamID ?? url.deletingPathExtension().lastPathComponent
             let windows = IngestCommand.windows(duration: duration ?? 0, segmentSeconds: segmentSeconds)
             let mediaRef: SegmentEvent.Media = inline
@@ -54,6 +62,10 @@ struct IngestCommand: AsyncParsableCommand {
             }
         }
         FileHandle.standardError.write(Data("ingest: \(total) event(s) published to \(topic)\n".utf8))
+        if !failed.isEmpty {
+            FileHandle.standardError.write(Data("ingest: \(failed.count) file(s) not published: \(failed.joined(separator: " "))\n".utf8))
+            throw ExitCode(1)
+        }
     }
 
     /// (start, length) windows covering [0, duration).
