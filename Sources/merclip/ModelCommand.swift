@@ -103,6 +103,18 @@ struct ModelInspect: ParsableCommand {
     @Argument(help: "Model directory (MER-CLIP or HF CLIP).")
     var dir: String
 
+    @Flag(help: "Also list every tensor with its shape and dtype.")
+    var tensors = false
+
+    func listTensors(_ file: SafetensorsFile) {
+        guard tensors else { return }
+        print("  tensors:")
+        for n in file.names {
+            let e = file.entries[n]!
+            print("    \(n) \(e.shape) \(e.dtype)")
+        }
+    }
+
     func run() throws {
         if CLIPModel.isCLIPDirectory(dir) {
             let c = try HFCLIPConfig.load(dir + "/config.json")
@@ -114,6 +126,7 @@ struct ModelInspect: ParsableCommand {
             print("  text:   \(describe(c.text))")
             print("  projection_dim: \(c.projectionDim)")
             print("  parameters: \(count(specs.reduce(0) { $0 + $1.shape.reduce(1, *) })) (dtypes \(Set(file.entries.values.map(\.dtype)).sorted().joined(separator: ", ")))")
+            listTensors(file)
             return
         }
         let c = try MERCLIPConfig.load(dir + "/config.json")
@@ -133,6 +146,7 @@ struct ModelInspect: ParsableCommand {
         }
         print("  parameters: \(count(specs.reduce(0) { $0 + $1.shape.reduce(1, *) })) (dtypes \(Set(file.entries.values.map(\.dtype)).sorted().joined(separator: ", ")))")
         print("  trained: \(c.trained)")
+        listTensors(file)
     }
 
     func describe(_ v: VisionConfig) -> String {
