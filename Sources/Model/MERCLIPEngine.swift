@@ -76,11 +76,13 @@ public final class MERCLIPEngine: Sendable {
             } else { continue }
             textOwners.append(i)
         }
-        if !seqs.isEmpty {
-            let out: CLIPTextEncoder.Output
-            do { out = try m.language.encode(seqs) } catch let e as ModelError {
-                throw ModelError.input("segment \(segments[textOwners[0]].id) batch: \(e)")
+        for (k, i) in textOwners.enumerated() {
+            do { try m.language.checkIds([seqs[k]]) } catch let e as ModelError {
+                throw ModelError.input("segment \(segments[i].id): \(e)".replacingOccurrences(of: "token sequence 0", with: "token ids"))
             }
+        }
+        if !seqs.isEmpty {
+            let out = try m.language.encode(seqs)
             for (k, i) in textOwners.enumerated() { features[i][.language] = out.upToEOS(k) }
         }
 

@@ -60,8 +60,11 @@ import Tensor
         #expect(throws: ModelError.self) {
             try engine.score([Segment(id: "x", frames: Tensor(zeros: [2, 3, 16, 16]))])
         }
-        #expect(throws: ModelError.self) {
-            try engine.score([Segment(id: "y", tokenIds: [1512, 99999, 1513])])
+        do {
+            _ = try engine.score([Segment(id: "ok", tokenIds: [1512, 1513]), Segment(id: "y", tokenIds: [1512, 99999, 1513])])
+            Issue.record("an out-of-vocabulary id must be an error")
+        } catch {
+            #expect("\(error)".contains("segment y: token ids has id 99999 outside the vocabulary"), "\(error)")
         }
     }
 
