@@ -26,9 +26,10 @@ public final class Weights {
             guard let n = names[name], let t = try? f.tensor(n) else { preconditionFailure("\(origin): weight \(name) was not bound") }
             return t
         case .memory(var d):
-            guard let t = d.removeValue(forKey: name) else { preconditionFailure("\(origin): weight \(name) was not bound") }
-            source = .memory([:])   // drop our reference before storing back, so the array is not copied
+            source = .memory([:])   // d is now the only reference: removing from it copies nothing
+            let t = d.removeValue(forKey: name)
             source = .memory(d)
+            guard let t else { preconditionFailure("\(origin): weight \(name) was not bound") }
             return t
         }
     }
