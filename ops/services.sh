@@ -62,10 +62,10 @@ broker_start() {
     >"$dir/broker.out" 2>"$dir/broker.log" &
   echo $! >"$dir/broker.pid"
   for _ in $(seq 100); do
-    [ -s "$dir/broker.out" ] && break
+    [ "$(wc -l < "$dir/broker.out" 2>/dev/null || echo 0)" -ge 1 ] && break
     sleep 0.1
   done
-  [ -s "$dir/broker.out" ] || { cat "$dir/broker.log" >&2; echo "services: dev broker did not start" >&2; exit 1; }
+  [ "$(wc -l < "$dir/broker.out")" -ge 1 ] || { cat "$dir/broker.log" >&2; echo "services: dev broker did not start" >&2; exit 1; }
   head -1 "$dir/broker.out" >"$dir/broker.bootstrap"
   echo "services: dev broker at $(cat "$dir/broker.bootstrap")" >&2
 }

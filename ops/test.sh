@@ -7,9 +7,15 @@ cd "$(dirname "$0")/.."
 ops/setup.sh
 swift build --build-tests
 export MERCLIP_BIN=$PWD/.build/debug/merclip
-export MERCLIP_SERVICES_DIR=${MERCLIP_SERVICES_DIR:-$PWD/.services/test}
-export MERCLIP_PG_PORT=${MERCLIP_PG_PORT:-55433}
-trap 'ops/services.sh stop' EXIT
+# A services folder and a free port of this run's own, so runs side by side don't collide.
+export MERCLIP_SERVICES_DIR=${MERCLIP_SERVICES_DIR:-$PWD/.services/test-$$}
+if [ -z "${MERCLIP_PG_PORT:-}" ]; then
+  for port in $(seq 55433 55532); do
+    (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null || { MERCLIP_PG_PORT=$port; break; }
+  done
+fi
+export MERCLIP_PG_PORT
+trap 'ops/services.sh stop; rm -rf "$MERCLIP_SERVICES_DIR"' EXIT
 ops/services.sh start
 eval "$(ops/services.sh env)"
 swift test --skip-build "$@"

@@ -115,6 +115,35 @@ public final class KafkaConsumer: @unchecked Sendable {
         return out
     }
 
+    /// Reads the given partitions from the given offsets, outside any group rebalancing (replay, tools).
+    public func assign(_ offsets: [TopicPartition: Int64]) throws {
+        let list = RDPartitionList(offsets.map { ($0.key, $0.value) })
+        let err = rd_kafka_assign(handle.pointer, list.pointer)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "assign \(offsets)") }
+    }
+
+    /// The earliest offset whose timestamp is ≥ `timestampMs`, per partition; the end offset
+    /// (high watermark) where no message is that recent.
+    public func offsetsForTimes(_ partitions: [TopicPartition], timestampMs: Int64, timeoutMs: Int32 = 10_000) throws -> [TopicPartition: Int64] {
+        let list = RDPartitionList(partitions.map { ($0, timestampMs) })
+        let err = rd_kafka_offsets_for_times(handle.pointer, list.pointer, timeoutMs)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "offsets for time \(timestampMs)") }
+        var out: [TopicPartition: Int64] = [:]
+        for (tp, offset, perr) in RDPartitionList.read(list.pointer) {
+            if perr != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(perr, "offsets for time on \(tp)") }
+            out[tp] = offset >= 0 ? offset : try watermarks(tp, timeoutMs: timeoutMs).high
+        }
+        return out
+    }
+
+    /// Low and high watermarks of a partition, asked of the broker.
+    public func watermarks(_ tp: TopicPartition, timeoutMs: Int32 = 10_000) throws -> (low: Int64, high: Int64) {
+        var low: Int64 = 0, high: Int64 = 0
+        let err = rd_kafka_query_watermark_offsets(handle.pointer, tp.topic, tp.partition, &low, &high, timeoutMs)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "watermarks of \(tp)") }
+        return (low, high)
+    }
+
     /// Leaves the group cleanly (blocking); the revoke callback runs first.
     public func close() {
         if closed { return }

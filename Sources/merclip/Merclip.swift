@@ -16,6 +16,7 @@ struct Merclip: AsyncParsableCommand {
             DB.self,
             WorkerCommand.self,
             IngestCommand.self,
+            ReplayCommand.self,
             Embed.self, Tokenize.self, ModelCommand.self, Bench.self,
             // MODEL-COMMANDS (engine issue)
             // MEDIA-COMMANDS (media issue)

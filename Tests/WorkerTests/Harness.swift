@@ -1,0 +1,233 @@
+// Test support: a dev broker, a scratch database, a media root, a tiny model and worker processes.
+import Foundation
+import Kafka
+import Sinks
+import Testing
+import Worker
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func merclipBinary() -> String {
+    ProcessInfo.processInfo.environment["MERCLIP_BIN"] ?? repoRoot.appendingPathComponent(".build/debug/merclip").path
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// Runs a program to completion; returns stdout, throws on a non-zero exit. Output goes through
+/// files and the exit through waitpid, so daemons the program starts (pg_ctl) cannot hold it up.
+@discardableResult
+func run(_ exe: String, _ args: [String], env: [String: String] = [:]) throws -> String {
+    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(atPath: tmp.path + ".out"); try? FileManager.default.removeItem(atPath: tmp.path + ".err") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, tmp.path + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, tmp.path + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let argv = ([exe] + args).map { strdup($0) } + [nil]
+    let environment = ProcessInfo.processInfo.environment.merging(env) { _, b in b }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { argv.forEach { free($0) }; environment.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawnp(&pid, exe, &actions, nil, argv, environment)
+    guard rc == 0 else { throw HarnessError("cannot start \(exe): errno \(rc)") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let out = (try? String(contentsOfFile: tmp.path + ".out", encoding: .utf8)) ?? ""
+    let err = (try? String(contentsOfFile: tmp.path + ".err", encoding: .utf8)) ?? ""
+    let exited = (status & 0x7f) == 0, code = (status >> 8) & 0xff
+    guard exited && code == 0 else {
+        throw HarnessError("\(exe) \(args.joined(separator: " ")) failed (status \(status)): \(err.suffix(2000))")
+    }
+    return out
+}
+
+/// Waits until `condition` holds, polling; throws with `what` after `seconds`.
+func waitUntil(_ what: String, seconds: Double, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return }
+        Thread.sleep(forTimeInterval: 0.25)
+    }
+    throw HarnessError("timed out after \(seconds) s waiting for \(what)")
+}
+
+/// Shared, made once per test process: a tiny random model and sample media.
+enum Assets {
+    static let dir: URL = {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("merclip-worker-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }()
+
+    /// A tiny random MER-CLIP model (224×224 inputs) with the given version.
+    static func model(version: String) throws -> String {
+        let out = dir.appendingPathComponent("model-\(version)").path
+        if !FileManager.default.fileExists(atPath: out + "/config.json") {
+            try run(merclipBinary(), ["model", "init", "--random", "--preset", "tiny", "--out", out,
+                                      "--name", "merclip-test", "--version", version])
+        }
+        return out
+    }
+
+    /// A media root holding clip.mp4 (4 s, 160×120 video, a tone) and corrupt.mp4.
+    static let mediaRoot: URL = {
+        let root = dir.appendingPathComponent("media")
+        try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        return root
+    }()
+
+    static func makeMedia() throws {
+        let clip = mediaRoot.appendingPathComponent("clip.mp4").path
+        if !FileManager.default.fileExists(atPath: clip) {
+            try run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y",
+                               "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=4",
+                               "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000:duration=4",
+                               "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                               "-shortest", clip + ".tmp.mp4"])
+            try FileManager.default.moveItem(atPath: clip + ".tmp.mp4", toPath: clip)
+        }
+        let corrupt = mediaRoot.appendingPathComponent("corrupt.mp4")
+        try Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }).write(to: corrupt)
+    }
+}
+
+/// A `merclip dev-broker` process with the worker topics.
+final class Broker {
+    let process = Process()
+    let bootstrap: String
+
+    init(partitions: Int = 4) throws {
+        process.executableURL = URL(fileURLWithPath: merclipBinary())
+        process.arguments = ["dev-broker", "--topic", "segments:\(partitions)", "--topic", "segment-results:\(partitions)",
+                             "--topic", "segments-dlq:1", "--topic", "segments-replay:\(partitions)"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while let b = try out.fileHandleForReading.read(upToCount: 1), !b.isEmpty, b != Data("\n".utf8) { line.append(b) }
+        bootstrap = String(decoding: line, as: UTF8.self)
+        guard !bootstrap.isEmpty else { throw HarnessError("dev-broker did not start") }
+    }
+
+    deinit { process.terminate(); process.waitUntilExit() }
+
+    func produce(_ records: [KafkaRecord]) throws {
+        let p = try KafkaProducer(config: KafkaProducerConfig(common: KafkaConfig(bootstrapServers: bootstrap)))
+        try p.sendAndWait(records)
+    }
+
+    /// Reads every message of `topic` from the beginning until `count` arrived and nothing more
+    /// came for `quietSeconds`.
+    func readAll(_ topic: String, atLeast count: Int, quietSeconds: Double = 2, timeout: Double = 60) throws -> [KafkaMessage] {
+        let c = try KafkaConsumer(config: KafkaConsumerConfig(common: KafkaConfig(bootstrapServers: bootstrap),
+                                                              groupID: "reader-\(UUID().uuidString)"))
+        defer { c.close() }
+        try c.subscribe(topics: [topic])
+        var got: [KafkaMessage] = []
+        var last = Date()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let m = try c.pollBlocking(timeoutMs: 200) { got.append(m); last = Date() }
+            if got.count >= count && Date().timeIntervalSince(last) > quietSeconds { break }
+        }
+        return got
+    }
+
+    /// The group's committed next-offset per partition of `topic` (nil where none).
+    func committed(group: String, topic: String, partitions: Int) throws -> [Int32: Int64?] {
+        let c = try KafkaConsumer(config: KafkaConsumerConfig(common: KafkaConfig(bootstrapServers: bootstrap), groupID: group))
+        var out: [Int32: Int64?] = [:]
+        for p in 0..<Int32(partitions) { out[p] = try c.committed(topic: topic, partition: p) }
+        return out
+    }
+}
+
+/// A fresh database with the migrations applied, on the server at `serverURL`.
+final class Database {
+    let url: String
+    let name: String
+    private let admin: String
+
+    init(serverURL: String? = nil) throws {
+        guard let base = serverURL ?? ProcessInfo.processInfo.environment["MERCLIP_POSTGRES_URL"] else {
+            throw HarnessError("MERCLIP_POSTGRES_URL is not set: run the tests with ops/test.sh")
+        }
+        admin = base
+        name = "worker_\(UInt32.random(in: 0...UInt32.max))"
+        try PostgresConnection(base).query("CREATE DATABASE \(name)")
+        var parts = URLComponents(string: base)!
+        parts.path = "/\(name)"
+        url = parts.string!
+        try Migrator(directory: repoRoot.appendingPathComponent("schemas/migrations")).migrate(PostgresConnection(url))
+    }
+
+    func query(_ sql: String) throws -> [[String?]] { try PostgresConnection(url).query(sql) }
+    func count(_ sql: String) throws -> Int { Int(try query(sql)[0][0] ?? "0") ?? 0 }
+
+    deinit { _ = try? PostgresConnection(admin).query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+}
+
+/// One `merclip worker` process; its stderr goes to a log file shown when a test fails.
+final class WorkerProcess {
+    let process = Process()
+    let log: URL
+
+    init(broker: Broker, db: Database, model: String, group: String = "workers", topic: String = "segments",
+         name: String, batchSize: Int = 4, extra: [String] = []) throws {
+        log = Assets.dir.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: merclipBinary())
+        process.arguments = ["worker", "--brokers", broker.bootstrap, "--group", group, "--topic", topic,
+                             "--results-topic", "segment-results", "--dlq-topic", "segments-dlq",
+                             "--postgres", db.url, "--model", model, "--batch-size", String(batchSize),
+                             "--max-wait-ms", "100", "--media-root", Assets.mediaRoot.path, "--metrics-port", "0"] + extra
+        var env = ProcessInfo.processInfo.environment
+        env["MERCLIP_THREADS"] = "1"
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+    }
+
+    func terminate() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    deinit { if process.isRunning { kill9() } }
+}
+
+/// A good segment event for clip.mp4.
+func goodEvent(_ i: Int, streams: Int = 8) -> KafkaRecord {
+    let stream = "stream-\(i % streams)"
+    let e = SegmentEvent(segmentID: String(format: "seg-%03d", i), streamID: stream, startMs: Int64(i % 2) * 2000,
+                         durationMs: 2000, media: .uri(Assets.mediaRoot.appendingPathComponent("clip.mp4").absoluteString),
+                         transcript: i % 3 == 0 ? nil : "I am really happy about this, thank you so much")
+    return KafkaRecord(topic: "segments", key: Array(stream.utf8), value: e.encoded())
+}
+
+/// A TCP port nobody listens on now (the kernel's pick for port 0).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr = in_addr(s_addr: UInt32(0x7f000001).bigEndian)
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
