@@ -53,12 +53,19 @@ public final class Replayer {
         let tps = (0..<Int32(partitions)).map { TopicPartition(r.sourceTopic, $0) }
         let sinceMs = Int64(r.since.timeIntervalSince1970 * 1000)
         let untilMs = r.until.map { Int64($0.timeIntervalSince1970 * 1000) }
-        let start = try reader.offsetsForTimes(tps, timestampMs: sinceMs)
-        var end: [TopicPartition: Int64] = [:]
-        if let untilMs {
-            end = try reader.offsetsForTimes(tps, timestampMs: untilMs)
-        } else {
-            for tp in tps { end[tp] = try reader.watermarks(tp).high }
+        var start: [TopicPartition: Int64] = [:], end: [TopicPartition: Int64] = [:]
+        let fromTime = try reader.offsetsForTimes(tps, timestampMs: sinceMs)
+        let toTime = try untilMs.map { try reader.offsetsForTimes(tps, timestampMs: $0) }
+        for tp in tps {
+            let (low, high) = try reader.watermarks(tp)
+            end[tp] = toTime?[tp] ?? high
+            start[tp] = fromTime[tp] ?? high
+            // A broker that cannot look timestamps up (librdkafka's mock cluster) answers "no
+            // offset" even when newer messages exist: then scan from the start, filtering by time.
+            if start[tp] == high, high > low, try (lastTimestamp(tp, high: high) ?? Int64.max) >= sinceMs {
+                start[tp] = low
+                end[tp] = high
+            }
         }
         var remaining = Set(tps.filter { start[$0]! < end[$0]! })
         log.info("range", ["topic": r.sourceTopic, "partitions": partitions,
@@ -107,6 +114,18 @@ public final class Replayer {
         totals.copied += try producer.sendAndWait(pending).count
         progress(totals)
         return totals
+    }
+
+    /// The timestamp of a partition's last message (nil when it cannot be read within 10 s).
+    func lastTimestamp(_ tp: TopicPartition, high: Int64) throws -> Int64? {
+        let c = try KafkaConsumer(config: KafkaConsumerConfig(common: kafka, groupID: "merclip-replay-probe"))
+        defer { c.close() }
+        try c.assign([tp: high - 1])
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let m = try c.pollBlocking(timeoutMs: 200), m.partition == tp.partition { return m.timestampMs }
+        }
+        return nil
     }
 
     struct SourceRef: Hashable { let partition: Int32; let offset: Int64 }

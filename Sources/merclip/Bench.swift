@@ -30,8 +30,20 @@ struct Bench: ParsableCommand {
     @Option(help: "BLAS threads (default: MERCLIP_THREADS or all cores).")
     var threads: Int?
 
-    @Option(help: "What to measure: model (the engine on ready tensors), media (decode + preprocess of a 10 s 720p segment next to the model time for it).")
+    @Option(help: "What to measure: model (the engine on ready tensors), media (decode + preprocess of a 10 s 720p segment next to the model time for it), pipeline (Kafka → worker → Postgres + Kafka next to the engine alone; needs --model, --media, --postgres).")
     var stage: String = "model"
+
+    @Option(help: "pipeline: model directory (both measurements use it).")
+    var model: String?
+
+    @Option(help: "pipeline: media file every segment event points to.")
+    var media: String?
+
+    @Option(help: "pipeline: Postgres server URL (a scratch database is created and dropped; env MERCLIP_POSTGRES_URL).")
+    var postgres: String?
+
+    @Option(help: "pipeline: segment events to score.")
+    var segments: Int = 48
 
     static let frames = 12, windows = 12, tokens = 40
 
@@ -45,7 +57,8 @@ struct Bench: ParsableCommand {
         switch stage {
         case "model": try runModel()
         case "media": try runMedia()
-        default: throw ValidationError("unknown --stage \(stage) (available: model, media)")
+        case "pipeline": try runPipeline()
+        default: throw ValidationError("unknown --stage \(stage) (available: model, media, pipeline)")
         }
     }
 

@@ -65,6 +65,8 @@ enum Assets {
 
     /// A tiny random MER-CLIP model (224×224 inputs) with the given version.
     static func model(version: String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
         let out = dir.appendingPathComponent("model-\(version)").path
         if !FileManager.default.fileExists(atPath: out + "/config.json") {
             try run(merclipBinary(), ["model", "init", "--random", "--preset", "tiny", "--out", out,
@@ -80,7 +82,12 @@ enum Assets {
         return root
     }()
 
+    static let lock = NSLock()
+
+    /// Makes the media once per process (suites run in parallel).
     static func makeMedia() throws {
+        lock.lock()
+        defer { lock.unlock() }
         let clip = mediaRoot.appendingPathComponent("clip.mp4").path
         if !FileManager.default.fileExists(atPath: clip) {
             try run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y",
