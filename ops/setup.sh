@@ -15,6 +15,7 @@ packages=(
   postgresql              # the test/demo Postgres server
   ffmpeg espeak-ng        # test and sample media
   kcat                    # Kafka debugging
+  curl                    # tests of the metrics endpoint
 )
 
 sudo=""
