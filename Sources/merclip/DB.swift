@@ -13,13 +13,15 @@ struct DB: ParsableCommand {
             abstract: "Apply the schema migrations that are not applied yet (versioned, idempotent, one transaction each).")
 
         @Option(help: "Postgres URL (env MERCLIP_POSTGRES_URL).")
-        var postgres: String? = ProcessInfo.processInfo.environment["MERCLIP_POSTGRES_URL"]
+        var postgres: String?
 
         @Option(help: "Folder of NNNN_name.sql files (default: schemas/migrations, env MERCLIP_MIGRATIONS).")
         var migrations: String?
 
         func run() throws {
-            guard let postgres else { throw ValidationError("--postgres or MERCLIP_POSTGRES_URL is required") }
+            guard let postgres = postgres ?? ProcessInfo.processInfo.environment["MERCLIP_POSTGRES_URL"] else {
+                throw ValidationError("--postgres or MERCLIP_POSTGRES_URL is required")
+            }
             guard let dir = migrations.map({ URL(fileURLWithPath: $0) }) ?? Migrator.defaultDirectory() else {
                 throw ValidationError("no migrations folder found: pass --migrations DIR or set MERCLIP_MIGRATIONS")
             }
