@@ -47,13 +47,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .target(name: "TestSupport", dependencies: ["Sinks"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "SinksTests", dependencies: ["Sinks"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Kafka", "Sinks"]),
-        .testTarget(name: "CLITests", dependencies: []),
-        .testTarget(name: "DeployTests", dependencies: ["Sinks", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        .testTarget(name: "SinksTests", dependencies: ["Sinks", "TestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Kafka", "Sinks", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "DeployTests", dependencies: ["Sinks", "TestSupport", .product(name: "Yams", package: "Yams")]),
     ]
 )

@@ -1,26 +1,12 @@
 // `merclip doctor` and `merclip dev-broker`, run as a user would run them.
 import Foundation
+import TestSupport
 import Testing
-
-func merclipBinary() -> String {
-    if let bin = ProcessInfo.processInfo.environment["MERCLIP_BIN"] { return bin }
-    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return repo.appendingPathComponent(".build/debug/merclip").path
-}
 
 /// Runs merclip with `args`; returns (exit status, stdout, stderr).
 func merclip(_ args: [String]) throws -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: merclipBinary())
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let r = try runProcess(merclipBinary(), args)
+    return (r.status, r.stdout, r.stderr)
 }
 
 @Suite("merclip doctor")

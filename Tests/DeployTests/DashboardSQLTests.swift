@@ -1,6 +1,7 @@
 // Every SQL query behind the dashboard runs against the migrated Postgres as the dashboard role.
 import Foundation
 import Sinks
+import TestSupport
 import Testing
 
 /// Two streams, two tasks, a failure: enough rows for every panel to return data.

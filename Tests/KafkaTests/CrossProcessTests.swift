@@ -1,6 +1,7 @@
 // Messages cross process boundaries through the dev broker, into and out of consumer groups.
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 
 @Suite("Kafka across processes", .serialized)

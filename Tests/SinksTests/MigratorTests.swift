@@ -1,6 +1,7 @@
 // Schema migrations against the real Postgres: idempotent, transactional, and the schema they build.
 import Foundation
 import Sinks
+import TestSupport
 import Testing
 
 @Suite("Migrations")

@@ -1,16 +1,8 @@
 // A libpq round trip against the real Postgres that ops/services.sh starts.
 import Foundation
 import Sinks
+import TestSupport
 import Testing
-
-/// The test database URL. ops/test.sh sets it; without it the suite fails and says how to start one.
-func testPostgresURL() throws -> String {
-    guard let url = ProcessInfo.processInfo.environment["MERCLIP_POSTGRES_URL"] else {
-        throw PostgresError(reason: "MERCLIP_POSTGRES_URL is not set: run the tests with ops/test.sh, "
-            + "or `ops/services.sh start && eval \"$(ops/services.sh env)\"`", isRetriable: false)
-    }
-    return url
-}
 
 @Suite("Postgres through libpq")
 struct PostgresConnectionTests {

@@ -2,58 +2,9 @@
 import Foundation
 import Kafka
 import Sinks
+import TestSupport
 import Testing
 import Worker
-
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-func merclipBinary() -> String {
-    ProcessInfo.processInfo.environment["MERCLIP_BIN"] ?? repoRoot.appendingPathComponent(".build/debug/merclip").path
-}
-
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
-
-/// Runs a program to completion; returns stdout, throws on a non-zero exit. Output goes through
-/// files and the exit through waitpid, so daemons the program starts (pg_ctl) cannot hold it up.
-@discardableResult
-func run(_ exe: String, _ args: [String], env: [String: String] = [:]) throws -> String {
-    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(atPath: tmp.path + ".out"); try? FileManager.default.removeItem(atPath: tmp.path + ".err") }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, tmp.path + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, tmp.path + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    let argv = ([exe] + args).map { strdup($0) } + [nil]
-    let environment = ProcessInfo.processInfo.environment.merging(env) { _, b in b }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer { argv.forEach { free($0) }; environment.forEach { free($0) } }
-    var pid: pid_t = 0
-    let rc = posix_spawnp(&pid, exe, &actions, nil, argv, environment)
-    guard rc == 0 else { throw HarnessError("cannot start \(exe): errno \(rc)") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    let out = (try? String(contentsOfFile: tmp.path + ".out", encoding: .utf8)) ?? ""
-    let err = (try? String(contentsOfFile: tmp.path + ".err", encoding: .utf8)) ?? ""
-    let exited = (status & 0x7f) == 0, code = (status >> 8) & 0xff
-    guard exited && code == 0 else {
-        throw HarnessError("\(exe) \(args.joined(separator: " ")) failed (status \(status)): \(err.suffix(2000))")
-    }
-    return out
-}
-
-/// Waits until `condition` holds, polling; throws with `what` after `seconds`.
-func waitUntil(_ what: String, seconds: Double, _ condition: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return }
-        Thread.sleep(forTimeInterval: 0.25)
-    }
-    throw HarnessError("timed out after \(seconds) s waiting for \(what)")
-}
 
 /// Shared, made once per test process: a tiny random model and sample media.
 enum Assets {
@@ -102,26 +53,15 @@ enum Assets {
     }
 }
 
-/// A `merclip dev-broker` process with the worker topics.
+/// A `merclip dev-broker` process with the worker topics, and the Kafka checks the tests make.
 final class Broker {
-    let process = Process()
-    let bootstrap: String
+    let process: DevBrokerProcess
+    var bootstrap: String { process.bootstrap }
 
     init(partitions: Int = 4) throws {
-        process.executableURL = URL(fileURLWithPath: merclipBinary())
-        process.arguments = ["dev-broker", "--topic", "segments:\(partitions)", "--topic", "segment-results:\(partitions)",
-                             "--topic", "segments-dlq:1", "--topic", "segments-replay:\(partitions)"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while let b = try out.fileHandleForReading.read(upToCount: 1), !b.isEmpty, b != Data("\n".utf8) { line.append(b) }
-        bootstrap = String(decoding: line, as: UTF8.self)
-        guard !bootstrap.isEmpty else { throw HarnessError("dev-broker did not start") }
+        process = try DevBrokerProcess(topics: ["segments:\(partitions)", "segment-results:\(partitions)", "segments-dlq:1",
+                                                "segments-replay:\(partitions)"])
     }
-
-    deinit { process.terminate(); process.waitUntilExit() }
 
     func produce(_ records: [KafkaRecord]) throws {
         let p = try KafkaProducer(config: KafkaProducerConfig(common: KafkaConfig(bootstrapServers: bootstrap)))
@@ -154,37 +94,12 @@ final class Broker {
     }
 }
 
-/// A fresh database with the migrations applied, on the server at `serverURL`.
-final class Database {
-    let url: String
-    let name: String
-    private let admin: String
-
-    init(serverURL: String? = nil) throws {
-        guard let base = serverURL ?? ProcessInfo.processInfo.environment["MERCLIP_POSTGRES_URL"] else {
-            throw HarnessError("MERCLIP_POSTGRES_URL is not set: run the tests with ops/test.sh")
-        }
-        admin = base
-        name = "worker_\(UInt32.random(in: 0...UInt32.max))"
-        try PostgresConnection(base).query("CREATE DATABASE \(name)")
-        var parts = URLComponents(string: base)!
-        parts.path = "/\(name)"
-        url = parts.string!
-        try Migrator(directory: repoRoot.appendingPathComponent("schemas/migrations")).migrate(PostgresConnection(url))
-    }
-
-    func query(_ sql: String) throws -> [[String?]] { try PostgresConnection(url).query(sql) }
-    func count(_ sql: String) throws -> Int { Int(try query(sql)[0][0] ?? "0") ?? 0 }
-
-    deinit { _ = try? PostgresConnection(admin).query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
-}
-
 /// One `merclip worker` process; its stderr goes to a log file shown when a test fails.
 final class WorkerProcess {
     let process = Process()
     let log: URL
 
-    init(broker: Broker, db: Database, model: String, group: String = "workers", topic: String = "segments",
+    init(broker: Broker, db: ScratchDatabase, model: String, group: String = "workers", topic: String = "segments",
          name: String, batchSize: Int = 4, extra: [String] = []) throws {
         log = Assets.dir.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)

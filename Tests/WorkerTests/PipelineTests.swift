@@ -2,6 +2,7 @@
 import Foundation
 import Kafka
 import Sinks
+import TestSupport
 import Testing
 import Worker
 
@@ -31,7 +32,7 @@ struct PipelineTests {
     @Test("2 workers in one group over 4 partitions score 40 segments; 5 poison events go to the DLQ")
     func twoWorkers() throws {
         let broker = try Broker(partitions: 4)
-        let db = try Database()
+        let db = try ScratchDatabase(migrated: true)
         let model = try Assets.model(version: "v1")
         let poison = poisonEvents()
         var records = (0..<40).map { goodEvent($0) }
@@ -87,7 +88,7 @@ struct PipelineTests {
     @Test("SIGKILL one of two workers mid-run: the other finishes, every segment scored once")
     func killOne() throws {
         let broker = try Broker(partitions: 4)
-        let db = try Database()
+        let db = try ScratchDatabase(migrated: true)
         let model = try Assets.model(version: "v1")
         try broker.produce((0..<40).map { goodEvent($0) })
         let w1 = try WorkerProcess(broker: broker, db: db, model: model, name: "k1", batchSize: 2)
@@ -120,7 +121,7 @@ struct PipelineTests {
         let services = repoRoot.appendingPathComponent("ops/services.sh").path
         try run(services, ["start-postgres"], env: env)
         defer { _ = try? run(services, ["stop-postgres"], env: env) }
-        let db = try Database(serverURL: "postgresql://merclip@127.0.0.1:\(port)/merclip")
+        let db = try ScratchDatabase(migrated: true, server: "postgresql://merclip@127.0.0.1:\(port)/merclip")
         let broker = try Broker(partitions: 4)
         let model = try Assets.model(version: "v1")
         try broker.produce((0..<20).map { goodEvent($0) })

@@ -1,6 +1,7 @@
 // Re-scoring a time range with a new model version through a replay topic, beside live traffic.
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 import Worker
 
@@ -11,7 +12,7 @@ struct ReplayTests {
     @Test("30 segments scored by v1; 10 of them replayed to v2 while 10 live arrive; re-running adds nothing")
     func replay() throws {
         let broker = try Broker(partitions: 4)
-        let db = try Database()
+        let db = try ScratchDatabase(migrated: true)
         let v1 = try Assets.model(version: "v1"), v2 = try Assets.model(version: "v2")
         let live = try WorkerProcess(broker: broker, db: db, model: v1, group: "live", name: "live")
         defer { _ = live.terminate() }
