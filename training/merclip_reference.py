@@ -11,11 +11,12 @@ import json
 import math
 import os
 import shutil
-from functools import lru_cache
 
 import ftfy
 import regex
 import torch
+
+from make_vocab import bytes_to_unicode  # the byte → unicode table of the BPE, one copy
 import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
@@ -100,19 +101,6 @@ def _text_hf_config(c):
 
 
 # -------------------------------------------------------------------------------------------- tokenizer
-
-@lru_cache()
-def bytes_to_unicode():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
-
 
 class ClipTokenizer:
     """OpenAI's CLIP BPE rules over a Hugging Face vocab.json + merges.txt.
