@@ -18,4 +18,6 @@ export MERCLIP_PG_PORT
 trap 'ops/services.sh stop; rm -rf "$MERCLIP_SERVICES_DIR"' EXIT
 ops/services.sh start
 eval "$(ops/services.sh env)"
-swift test --skip-build "$@"
+# Suites run one after another: several start worker processes and brokers of their own, and on a
+# 2-core machine running them side by side only makes their timings noisy.
+swift test --skip-build --no-parallel "$@"
