@@ -51,10 +51,18 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
         log.info("consuming", ["topics": config.topics.joined(separator: ","), "group": config.group,
                                "model": "\(scorer.modelName)@\(scorer.modelVersion)", "batch": config.batchSize])
         state.ready = writer.ping()
+        metrics.set("merclip_ready", state.ready ? 1 : 0)
+        if !state.ready { log.warn("Postgres does not answer yet; results will wait for it") }
         while !state.stopping {
             let batch = try collect()
             updateLag()
-            if batch.isEmpty { continue }
+            if batch.isEmpty {
+                if !state.ready {   // idle and not ready: see whether Postgres is back
+                    state.ready = writer.ping()
+                    metrics.set("merclip_ready", state.ready ? 1 : 0)
+                }
+                continue
+            }
             process(batch)
         }
         consumer.close()
