@@ -66,16 +66,23 @@ public final class ResultWriter: @unchecked Sendable {
         """
 
     static func parameters(_ r: ResultRow) -> [String?] {
-        [r.segmentID, r.modelVersion, r.task, r.modelName, r.streamID, String(r.startMs), String(r.durationMs), r.kind,
+        storable([r.segmentID, r.modelVersion, r.task, r.modelName, r.streamID, String(r.startMs), String(r.durationMs), r.kind,
          r.scoresJSON, pgArray(r.predicted), pgArray(r.modalities), r.modelTrained ? "true" : "false",
          r.decodeMs.map { String($0) }, r.modelMs.map { String($0) }, r.endToEndMs.map { String($0) }, r.replayID,
          r.source?.topic, r.source.map { String($0.partition) }, r.source.map { String($0.offset) },
-         r.producedAt.map(timestamp), timestamp(r.scoredAt), r.metadataJSON]
+         r.producedAt.map(timestamp), timestamp(r.scoredAt), r.metadataJSON])
     }
 
     static func parameters(_ f: FailureRow) -> [String?] {
-        [f.segmentID, f.streamID, f.stage, f.errorClass, f.reason, f.sourceTopic, String(f.sourcePartition),
-         String(f.sourceOffset), f.replayID, f.payloadExcerpt]
+        storable([f.segmentID, f.streamID, f.stage, f.errorClass, f.reason, f.sourceTopic, String(f.sourcePartition),
+                  String(f.sourceOffset), f.replayID, f.payloadExcerpt])
+    }
+
+    /// Text Postgres accepts: no NUL characters (text cannot hold them, and libpq's C strings would
+    /// cut the value there) and no \u0000 escapes (jsonb rejects them); both become U+FFFD. Without
+    /// this, one event carrying a NUL would be retried forever instead of being written.
+    static func storable(_ params: [String?]) -> [String?] {
+        params.map { $0.map { $0.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}").replacingOccurrences(of: "\\u0000", with: "\\ufffd") } }
     }
 }
 
