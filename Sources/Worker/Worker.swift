@@ -117,9 +117,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
         let modelSeconds = Date().timeIntervalSince(t1)
         metrics.observe("merclip_stage_seconds", ["stage": "model"], modelSeconds)
 
-        var rows: [ResultRow] = []
-        var records: [KafkaRecord] = []
-        var failures: [FailureRow] = []
+        var out = BatchOutput()
         let now = Date()
         for (i, m) in batch.enumerated() {
             let replayID = m.header("merclip.replay_id").map { String(decoding: $0, as: UTF8.self) }
@@ -129,16 +127,13 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
                 let r = ResultMessage(event: e, scores: s, scorer: scorer, message: m, replayID: replayID,
                                       decodeMs: decodeSeconds * 1000, modelMs: modelSeconds * 1000 / Double(good.count),
                                       scoredAt: now)
-                rows += r.rows()
-                records.append(KafkaRecord(topic: config.resultsTopic, key: Array(e.streamID.utf8), value: r.json(),
-                                           headers: [KafkaHeader(key: "merclip.model_version", string: scorer.modelVersion)]
-                                               + (replayID.map { [KafkaHeader(key: "merclip.replay_id", string: $0)] } ?? [])))
+                let record = KafkaRecord(topic: config.resultsTopic, key: Array(e.streamID.utf8), value: r.json(),
+                                         headers: [KafkaHeader(key: "merclip.model_version", string: scorer.modelVersion)]
+                                             + (replayID.map { [KafkaHeader(key: "merclip.replay_id", string: $0)] } ?? []))
+                out.scored.append(BatchOutput.Scored(message: m, rows: r.rows(), record: record))
             case .failed(let stage, let errorClass, let reason, let e):
-                failures.append(FailureRow(segmentID: e?.segmentID, streamID: e?.streamID, stage: stage,
-                                           errorClass: errorClass, reason: reason, sourceTopic: m.topic,
-                                           sourcePartition: m.partition, sourceOffset: m.offset, replayID: replayID,
-                                           payloadExcerpt: String(decoding: m.value.prefix(512), as: UTF8.self)))
-                records.append(dlqRecord(m, stage: stage, errorClass: errorClass, reason: reason))
+                out.fail(m, segmentID: e?.segmentID, streamID: e?.streamID, stage: stage, errorClass: errorClass,
+                         reason: reason, replayID: replayID, dlq: dlqRecord(m, stage: stage, errorClass: errorClass, reason: reason))
                 metrics.inc("merclip_dlq_total", ["stage": stage, "error_class": errorClass])
                 log.warn("to DLQ", ["topic": m.topic, "partition": m.partition, "offset": m.offset,
                                     "class": errorClass, "reason": reason])
@@ -146,8 +141,8 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
                 continue
             }
         }
-        writeAndCommit(batch, rows: rows, failures: failures, records: records)
-        for r in rows { metrics.inc("merclip_results_written_total", ["task": r.task]) }
+        let written = writeAndCommit(batch, out)
+        for r in written.scored.flatMap(\.rows) { metrics.inc("merclip_results_written_total", ["task": r.task]) }
         for e in prepared { if case .ready(_, let ev, _) = e { metrics.observe("merclip_end_to_end_seconds", Date().timeIntervalSince(ev.producedAt)) } }
     }
 
@@ -197,9 +192,18 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
 
     /// Postgres first, then Kafka, each retried with backoff until it succeeds; then the commit.
     /// While retrying, the owned partitions are paused and the worker reports not ready.
-    private func writeAndCommit(_ batch: [KafkaMessage], rows: [ResultRow], failures: [FailureRow], records: [KafkaRecord]) {
-        retrying("postgres") { try writer.write(results: rows, failures: failures) }
-        retrying("kafka") { _ = try producer.sendAndWait(records) }
+    /// Returns what was written (segments the database refused have moved to the DLQ).
+    private func writeAndCommit(_ batch: [KafkaMessage], _ output: BatchOutput) -> BatchOutput {
+        var out = output
+        retrying("postgres") {
+            do {
+                try writer.write(results: out.scored.flatMap(\.rows), failures: out.failures)
+            } catch let e as PostgresError where !e.isRetriable {
+                out = try isolateRejected(out, e)
+                try writer.write(results: out.scored.flatMap(\.rows), failures: out.failures)
+            }
+        }
+        retrying("kafka") { _ = try producer.sendAndWait(out.scored.map(\.record) + out.dlq) }
         let owned = Set(consumer.assignment)
         var next: [TopicPartition: Int64] = [:]
         for m in batch {
@@ -209,6 +213,39 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
         let t = Date()
         retrying("commit", attempts: 5) { try consumer.commit(next) }
         metrics.observe("merclip_stage_seconds", ["stage": "commit"], Date().timeIntervalSince(t))
+        return out
+    }
+
+    /// The database refused the batch for a reason retrying cannot fix: write segment by segment and
+    /// send the segments it refuses to the DLQ, so one bad row neither blocks the partition nor takes
+    /// good segments down with it. A failures row it refuses is left out (its DLQ message stays).
+    private func isolateRejected(_ output: BatchOutput, _ error: PostgresError) throws -> BatchOutput {
+        log.warn("Postgres rejected the batch, writing segment by segment", ["error": error.description])
+        var out = BatchOutput()
+        out.dlq = output.dlq
+        for s in output.scored {
+            do {
+                try writer.write(results: s.rows, failures: [])
+                out.scored.append(s)
+            } catch let e as PostgresError where !e.isRetriable {
+                let m = s.message
+                out.fail(m, segmentID: s.rows.first?.segmentID, streamID: s.rows.first?.streamID, stage: "postgres",
+                         errorClass: "sink.rejected", reason: e.description, replayID: s.rows.first?.replayID,
+                         dlq: dlqRecord(m, stage: "postgres", errorClass: "sink.rejected", reason: e.description))
+                metrics.inc("merclip_dlq_total", ["stage": "postgres", "error_class": "sink.rejected"])
+                log.warn("to DLQ", ["topic": m.topic, "partition": m.partition, "offset": m.offset, "class": "sink.rejected"])
+            }
+        }
+        out.failures = try (output.failures + out.failures).filter { f in
+            do {
+                try writer.write(results: [], failures: [f])
+                return true
+            } catch let e as PostgresError where !e.isRetriable {
+                log.error("failures row refused, kept on the DLQ only", ["offset": f.sourceOffset, "error": e.description])
+                return false
+            }
+        }
+        return out
     }
 
     private func retrying(_ sink: String, attempts: Int = .max, _ body: () throws -> Void) {
@@ -252,6 +289,27 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
 
     private func updateLag() {
         metrics.replace("merclip_consumer_lag", consumer.lag().map { (["topic": $0.key.topic, "partition": String($0.key.partition)], Double($0.value)) })
+    }
+
+    /// What a batch produced: scored segments (rows + result message) and failed ones (row + DLQ message).
+    struct BatchOutput {
+        struct Scored {
+            let message: KafkaMessage
+            let rows: [ResultRow]
+            let record: KafkaRecord
+        }
+        var scored: [Scored] = []
+        var failures: [FailureRow] = []
+        var dlq: [KafkaRecord] = []
+
+        mutating func fail(_ m: KafkaMessage, segmentID: String?, streamID: String?, stage: String, errorClass: String,
+                           reason: String, replayID: String?, dlq record: KafkaRecord) {
+            failures.append(FailureRow(segmentID: segmentID, streamID: streamID, stage: stage, errorClass: errorClass,
+                                       reason: reason, sourceTopic: m.topic, sourcePartition: m.partition,
+                                       sourceOffset: m.offset, replayID: replayID,
+                                       payloadExcerpt: String(decoding: m.value.prefix(512), as: UTF8.self)))
+            dlq.append(record)
+        }
     }
 
     enum Outcome: @unchecked Sendable {

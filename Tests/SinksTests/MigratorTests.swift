@@ -62,7 +62,7 @@ struct MigratorTests {
             WHERE model_version = 'v1' ORDER BY label
             """)
         #expect(perMinute == [["happy", "1", "0.80"], ["sad", "1", "0.20"]])
-        #expect(try db.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'merclip_%' ORDER BY 1")
+        #expect(try db.query("SELECT rolname FROM pg_roles WHERE rolname IN ('merclip_writer', 'merclip_dashboard') ORDER BY 1")
                 == [["merclip_dashboard"], ["merclip_writer"]])
         #expect(try db.query("SELECT has_table_privilege('merclip_dashboard', 'results', 'INSERT')") == [["f"]])
         #expect(try db.query("SELECT has_table_privilege('merclip_writer', 'results', 'INSERT')") == [["t"]])

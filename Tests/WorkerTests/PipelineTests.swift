@@ -159,4 +159,32 @@ struct PipelineTests {
         let metricsNote = w.logText.contains("resumed")
         #expect(metricsNote, "partitions were paused and resumed")
     }
+
+    @Test("a segment the database refuses goes to the DLQ; the rest of its batch is written")
+    func rejectedRow() throws {
+        let broker = try Broker(partitions: 1)
+        let db = try ScratchDatabase(migrated: true)
+        // A rule retrying cannot satisfy, standing in for any row Postgres refuses for good.
+        _ = try db.query("ALTER TABLE results ADD CONSTRAINT refuse_one CHECK (segment_id <> 'seg-003')")
+        let model = try Assets.model(version: "v1")
+        try broker.produce((0..<8).map { goodEvent($0) })
+        let w = try WorkerProcess(broker: broker, db: db, model: model, name: "rejected", batchSize: 8)
+        defer { _ = w.terminate() }
+        do {
+            try waitUntil("7 segments written and 1 refused", seconds: 90) {
+                try db.count("SELECT count(DISTINCT segment_id) FROM results") == 7
+                    && db.count("SELECT count(*) FROM failures WHERE error_class = 'sink.rejected'") == 1
+            }
+        } catch {
+            Issue.record("\(error)\n--- worker:\n\(w.logText.suffix(3000))")
+            throw error
+        }
+        #expect(try db.query("SELECT segment_id, stage FROM failures") == [["seg-003", "postgres"]])
+        let dlq = try broker.readAll("segments-dlq", atLeast: 1)
+        #expect(dlq.count == 1)
+        #expect(dlq.first?.header("merclip.error_class").map { String(decoding: $0, as: UTF8.self) } == "sink.rejected")
+        try waitUntil("all 8 offsets committed", seconds: 20) {
+            try broker.committed(group: "workers", topic: "segments", partitions: 1)[0]! == 8
+        }
+    }
 }
