@@ -95,8 +95,9 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
         let t0 = Date()
         var prepared = [Outcome](repeating: .pending, count: batch.count)
         let slots = OutcomeSlots(count: batch.count)
-        DispatchQueue.concurrentPerform(iterations: batch.count) { i in
-            slots.set(i, prepare(batch[i]))
+        let lanes = max(1, min(config.preprocessThreads, batch.count))
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            for i in stride(from: lane, to: batch.count, by: lanes) { slots.set(i, prepare(batch[i])) }
         }
         prepared = slots.all()
         metrics.observe("merclip_stage_seconds", ["stage": "preprocess"], Date().timeIntervalSince(t0))
@@ -120,7 +121,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
         var out = BatchOutput()
         let now = Date()
         for (i, m) in batch.enumerated() {
-            let replayID = m.header("merclip.replay_id").map { String(decoding: $0, as: UTF8.self) }
+            let replayID = m.header(ReplayHeader.replayID).map { String(decoding: $0, as: UTF8.self) }
             switch prepared[i] {
             case .ready(_, let e, let decodeSeconds):
                 guard let s = scores[i] else { continue }
@@ -129,7 +130,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
                                       scoredAt: now)
                 let record = KafkaRecord(topic: config.resultsTopic, key: Array(e.streamID.utf8), value: r.json(),
                                          headers: [KafkaHeader(key: "merclip.model_version", string: scorer.modelVersion)]
-                                             + (replayID.map { [KafkaHeader(key: "merclip.replay_id", string: $0)] } ?? []))
+                                             + (replayID.map { [KafkaHeader(key: ReplayHeader.replayID, string: $0)] } ?? []))
                 out.scored.append(BatchOutput.Scored(message: m, rows: r.rows(), record: record))
             case .failed(let stage, let errorClass, let reason, let e):
                 out.fail(m, segmentID: e?.segmentID, streamID: e?.streamID, stage: stage, errorClass: errorClass,

@@ -1,4 +1,5 @@
 // Settings of one worker process.
+import Foundation
 import Kafka
 
 public struct WorkerConfig: Sendable {
@@ -10,8 +11,8 @@ public struct WorkerConfig: Sendable {
     public var postgresURL: String
     public var batchSize: Int = 8
     public var maxWaitMs: Int = 200
-    /// Threads that decode and preprocess in parallel.
-    public var preprocessThreads: Int = 2
+    /// Segments of a batch decoded and preprocessed at once (default: one per core).
+    public var preprocessThreads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Backoff for transient sink failures: first wait, doubled up to the maximum.
     public var retryInitialMs: Int = 250
     public var retryMaxMs: Int = 5_000

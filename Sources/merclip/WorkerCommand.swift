@@ -29,6 +29,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "MER-CLIP model directory (MERCLIP_MODEL).") var model: String?
     @Option(help: "Segments per model batch (MERCLIP_BATCH_SIZE, default 8).") var batchSize: Int?
     @Option(help: "Longest wait to fill a batch, ms (MERCLIP_MAX_WAIT_MS, default 200).") var maxWaitMs: Int?
+    @Option(help: "Segments decoded and preprocessed at once (MERCLIP_PREPROCESS_THREADS, default: cores).") var preprocessThreads: Int?
     @Option(name: .customLong("media-root"), help: "Folder that file:// media may come from; repeatable (MERCLIP_MEDIA_ROOTS, colon-separated).")
     var mediaRoots: [String] = []
     @Option(name: .customLong("media-host"), help: "Host that http(s):// media may come from; repeatable (MERCLIP_MEDIA_HOSTS, comma-separated).")
@@ -59,7 +60,10 @@ struct WorkerCommand: AsyncParsableCommand {
             postgresURL: try setting(postgres, "MERCLIP_POSTGRES_URL"))
         config.batchSize = try Int(setting(batchSize.map(String.init), "MERCLIP_BATCH_SIZE", "8")) ?? 8
         config.maxWaitMs = try Int(setting(maxWaitMs.map(String.init), "MERCLIP_MAX_WAIT_MS", "200")) ?? 200
-        guard config.batchSize >= 1, config.maxWaitMs >= 0 else { throw ValidationError("--batch-size must be ≥ 1 and --max-wait-ms ≥ 0") }
+        if let n = preprocessThreads ?? env["MERCLIP_PREPROCESS_THREADS"].flatMap({ Int($0) }) { config.preprocessThreads = n }
+        guard config.batchSize >= 1, config.maxWaitMs >= 0, config.preprocessThreads >= 1 else {
+            throw ValidationError("--batch-size and --preprocess-threads must be ≥ 1 and --max-wait-ms ≥ 0")
+        }
         let roots = mediaRoots.isEmpty ? (env["MERCLIP_MEDIA_ROOTS"]?.split(separator: ":").map(String.init) ?? []) : mediaRoots
         let hosts = mediaHosts.isEmpty ? (env["MERCLIP_MEDIA_HOSTS"]?.split(separator: ",").map(String.init) ?? []) : mediaHosts
         let port = try Int(setting(metricsPort.map(String.init), "MERCLIP_METRICS_PORT", "9464")) ?? 9464
