@@ -70,7 +70,7 @@ public final class ResultWriter: @unchecked Sendable {
          r.scoresJSON, pgArray(r.predicted), pgArray(r.modalities), r.modelTrained ? "true" : "false",
          r.decodeMs.map { String($0) }, r.modelMs.map { String($0) }, r.endToEndMs.map { String($0) }, r.replayID,
          r.source?.topic, r.source.map { String($0.partition) }, r.source.map { String($0.offset) },
-         r.producedAt.map(timestamp), timestamp(r.scoredAt), r.metadataJSON])
+         r.producedAt.map(RFC3339.format), RFC3339.format(r.scoredAt), r.metadataJSON])
     }
 
     static func parameters(_ f: FailureRow) -> [String?] {
@@ -84,10 +84,4 @@ public final class ResultWriter: @unchecked Sendable {
     static func storable(_ params: [String?]) -> [String?] {
         params.map { $0.map { $0.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}").replacingOccurrences(of: "\\u0000", with: "\\ufffd") } }
     }
-}
-
-func timestamp(_ d: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: d)
 }

@@ -1,5 +1,6 @@
 // One-line structured logs on stderr: `time level component message key=value ...`.
 import Foundation
+import Sinks
 
 public struct Log: Sendable {
     public let component: String
@@ -10,9 +11,7 @@ public struct Log: Sendable {
     public func error(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write("error", message, fields) }
 
     private func write(_ level: String, _ message: String, _ fields: KeyValuePairs<String, Any>) {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        var line = "\(f.string(from: Date())) \(level) \(component): \(message)"
+        var line = "\(RFC3339.format(Date())) \(level) \(component): \(message)"
         for (k, v) in fields { line += " \(k)=\(String(describing: v).contains(" ") ? "\"\(v)\"" : "\(v)")" }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }

@@ -57,7 +57,7 @@ struct ResultMessage {
             "latency_ms": ["decode": decodeMs, "model": modelMs,
                            "end_to_end": Date().timeIntervalSince(event.producedAt) * 1000],
             "source": ["topic": message.topic, "partition": Int(message.partition), "offset": message.offset],
-            "produced_at": formatTimestamp(event.producedAt), "scored_at": formatTimestamp(scoredAt),
+            "produced_at": RFC3339.format(event.producedAt), "scored_at": RFC3339.format(scoredAt),
         ]
         if let replayID { obj["replay_id"] = replayID }
         if let md = try? JSONSerialization.jsonObject(with: Data(event.metadataJSON.utf8)) { obj["metadata"] = md }

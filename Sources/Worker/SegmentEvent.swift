@@ -1,5 +1,6 @@
 // The segment event (schemas/segment-event.schema.json): decoding and validation.
 import Foundation
+import Sinks
 
 public struct SegmentEvent: Sendable, Equatable {
     public enum Media: Sendable, Equatable {
@@ -66,7 +67,7 @@ public struct SegmentEvent: Sendable, Equatable {
         }
 
         let producedText = try string("produced_at")!
-        guard let produced = parseTimestamp(producedText) else {
+        guard let produced = RFC3339.parse(producedText) else {
             throw WorkerError(.schema, "'produced_at' is not an RFC 3339 date-time: \(producedText)")
         }
         guard let m = obj["media"] as? [String: Any] else { throw WorkerError(.schema, "'media' must be an object") }
@@ -106,7 +107,7 @@ public struct SegmentEvent: Sendable, Equatable {
     public func encoded() -> [UInt8] {
         var obj: [String: Any] = [
             "segment_id": segmentID, "stream_id": streamID, "start_ms": startMs, "duration_ms": durationMs,
-            "produced_at": formatTimestamp(producedAt),
+            "produced_at": RFC3339.format(producedAt),
         ]
         switch media {
         case .uri(let u): obj["media"] = ["uri": u]
@@ -120,18 +121,4 @@ public struct SegmentEvent: Sendable, Equatable {
         if let md = try? JSONSerialization.jsonObject(with: Data(metadataJSON.utf8)) { obj["metadata"] = md }
         return Array((try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])) ?? Data())
     }
-}
-
-func parseTimestamp(_ s: String) -> Date? {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    if let d = f.date(from: s) { return d }
-    f.formatOptions = [.withInternetDateTime]
-    return f.date(from: s)
-}
-
-func formatTimestamp(_ d: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: d)
 }

@@ -93,13 +93,12 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
     private func process(_ batch: [KafkaMessage]) {
         metrics.observe("merclip_batch_size", Double(batch.count))
         let t0 = Date()
-        var prepared = [Outcome](repeating: .pending, count: batch.count)
         let slots = OutcomeSlots(count: batch.count)
         let lanes = max(1, min(config.preprocessThreads, batch.count))
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
             for i in stride(from: lane, to: batch.count, by: lanes) { slots.set(i, prepare(batch[i])) }
         }
-        prepared = slots.all()
+        var prepared = slots.all()
         metrics.observe("merclip_stage_seconds", ["stage": "preprocess"], Date().timeIntervalSince(t0))
 
         // Score what prepared well, in one model batch.

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Media
+import Sinks
 import Worker
 
 struct IngestCommand: AsyncParsableCommand {
@@ -55,7 +56,7 @@ struct IngestCommand: AsyncParsableCommand {
                 let event = SegmentEvent(segmentID: "\(stream)-\(startMs)", streamID: stream, startMs: startMs,
                                          durationMs: durationMs, media: mediaRef, transcript: transcript,
                                          labelSet: nil, producedAt: Date(),
-                                         metadataJSON: "{\"source\":\(jsonQuote(url.lastPathComponent))}")
+                                         metadataJSON: "{\"source\":\(jsonString(url.lastPathComponent))}")
                 let d = try await producer.send(topic: topic, key: Array(stream.utf8), value: event.encoded())
                 print("\(event.segmentID) \(stream) [\(startMs) ms, +\(durationMs) ms] → \(topic)[\(d.partition)]@\(d.offset)")
                 total += 1
@@ -79,8 +80,4 @@ struct IngestCommand: AsyncParsableCommand {
         }
         return out
     }
-}
-
-func jsonQuote(_ s: String) -> String {
-    String(decoding: try! JSONSerialization.data(withJSONObject: [s]), as: UTF8.self).dropFirst().dropLast().description
 }

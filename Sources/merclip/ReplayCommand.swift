@@ -54,7 +54,7 @@ struct ReplayCommand: ParsableCommand {
                     VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::text[], $7, $8, 1, now())
                     ON CONFLICT (replay_id) DO UPDATE SET matched = EXCLUDED.matched,
                         copied = replays.copied + EXCLUDED.copied, runs = replays.runs + 1, finished_at = now()
-                    """, [replayID, sourceTopic, replayTopic, iso(sinceDate), untilDate.map(iso),
+                    """, [replayID, sourceTopic, replayTopic, RFC3339.format(sinceDate), untilDate.map(RFC3339.format),
                           "{" + streamIDs.map { "\"\($0)\"" }.joined(separator: ",") + "}",
                           String(totals.matched), String(totals.copied)])
             }
@@ -91,16 +91,6 @@ struct ReplayCommand: ParsableCommand {
 
 func parseTime(_ s: String, _ flag: String) throws -> Date {
     if let secs = Double(s) { return Date(timeIntervalSince1970: secs) }
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    if let d = f.date(from: s) { return d }
-    f.formatOptions = [.withInternetDateTime]
-    if let d = f.date(from: s) { return d }
+    if let d = RFC3339.parse(s) { return d }
     throw ValidationError("\(flag) '\(s)' is neither an RFC 3339 time (2026-11-25T10:00:00Z) nor epoch seconds")
-}
-
-func iso(_ d: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: d)
 }
