@@ -83,17 +83,9 @@ struct DashboardSQLTests {
         try Migrator(directory: migrationsDirectory).migrate(db)
         try seed(db)
         for _ in 0..<2 {  // idempotent
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: psqlPath!)
-            p.arguments = [scratch.url, "-q", "-v", "ON_ERROR_STOP=1", "-v", "worker_password=w-secret",
-                           "-v", "dashboard_password=d-secret", "-f", repoFile("ops/compose/db-users.sql").path]
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "psql -f db-users.sql: \(message)")
+            let r = try runProcess(psqlPath!, [scratch.url, "-q", "-v", "ON_ERROR_STOP=1", "-v", "worker_password=w-secret",
+                                               "-v", "dashboard_password=d-secret", "-f", repoFile("ops/compose/db-users.sql").path])
+            #expect(r.status == 0, "psql -f db-users.sql: \(r.stderr)")
         }
         var grafanaURL = URLComponents(string: scratch.url)!
         grafanaURL.user = "merclip_grafana"

@@ -1,5 +1,6 @@
 // The Dockerfile: stages, packages (checked against Package.swift and Debian), user, volume, healthcheck.
 import Foundation
+import TestSupport
 import Testing
 
 /// The Dockerfile's instructions by stage: continuation lines joined, comments dropped.
@@ -114,16 +115,9 @@ struct DockerfileTests {
         let d = try Dockerfile()
         let runtime = d.aptPackages(in: d.stages[1])
         for dev in d.aptPackages(in: d.stages[0]) where dev.hasSuffix("-dev") {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: aptCache)
-            p.arguments = ["depends", dev]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "apt-cache depends \(dev) failed: is it a Debian 12 package?")
+            let r = try runProcess(aptCache, ["depends", dev])
+            let text = r.stdout
+            #expect(r.status == 0, "apt-cache depends \(dev) failed: is it a Debian 12 package?")
             let libs = text.split(separator: "\n").compactMap { line -> String? in
                 let t = line.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "|"))
                 guard t.hasPrefix("Depends: ") else { return nil }
