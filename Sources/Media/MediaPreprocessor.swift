@@ -258,13 +258,14 @@ public final class MediaPreprocessor: Sendable {
             let n = config.frames, size = config.imageSize
             let times = (0..<n).map { absoluteStart + (Double($0) + 0.5) * duration / Double(n) }
             var frames = [Float](repeating: 0, count: n * 3 * size * size)
-            let decoded = try frames.withUnsafeMutableBufferPointer { out in
+            let (decoded, convertSeconds) = try frames.withUnsafeMutableBufferPointer { out in
                 try sampleFrames(input, format: format, stream: v, times: times, rotation: info.rotation,
                                  deadline: deadline, into: out.baseAddress!)
             }
             segment.frames = frames
             segment.framesShape = [n, 3, size, size]
             segment.info.videoFramesDecoded = decoded
+            segment.timings.frameConversion = convertSeconds
             segment.timings.video = deadline.elapsed - t0
         }
         if audio != nil || subtitle != nil {
@@ -288,43 +289,45 @@ public final class MediaPreprocessor: Sendable {
         return segment
     }
 
-    /// Samples the frames; with automatic decoder threads, two independent decoders (each on its
-    /// own context and thread) take the first and second half of the times when the index shows a
-    /// keyframe that lets the second half start well after the first.
+    /// Samples the frames. With automatic decoder threads on a machine with several cores, the times
+    /// are split at keyframes into parts of balanced decoding work (`FramePlan`), each decoded by its
+    /// own demuxer and decoder on its own thread.
     private func sampleFrames(_ input: MediaInput, format: FormatInput, stream v: Int, times: [Double], rotation: Int,
-                              deadline: Deadline, into out: UnsafeMutablePointer<Float>) throws -> Int {
+                              deadline: Deadline, into out: UnsafeMutablePointer<Float>) throws -> (Int, Double) {
         let size = config.imageSize, block = 3 * size * size
         func converter() -> FrameConverter {
             FrameConverter(size: size, mean: config.imageMean, std: config.imageStd, rotation: rotation,
                            maxPixels: limits.maxPixels, input: input.name)
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let mid = times.count / 2
-        guard decoderThreads == 0, cores >= 2, mid >= 1,
-              let first = format.indexedKeyframe(atOrBefore: times[0], stream: v),
-              let second = format.indexedKeyframe(atOrBefore: times[mid], stream: v),
-              second.seconds - first.seconds > 0.25 * (times[times.count - 1] - times[0]) else {
+        let rate = format.stream(v).pointee.avg_frame_rate
+        let frameDuration = rate.num > 0 && rate.den > 0 ? 1 / av_q2d(rate) : 0.04
+        let parts = decoderThreads == 0 && cores >= 2
+            ? FramePlan.split(times: times, parts: cores, frameDuration: frameDuration) {
+                format.indexedKeyframe(atOrBefore: $0, stream: v)?.seconds
+            }
+            : [0..<times.count]
+        guard parts.count > 1 else {
             return try VideoSampler(format: format, streamIndex: v, threads: decoderThreads, converter: converter())
                 .sample(times: times, into: out)
         }
-        let threads = max(1, cores / 2)
-        let parts = [0..<mid, mid..<times.count]
-        let results = PartResults()
-        // Each thread uses only its own context, converter and output range.
-        let shared = Unchecked((format: format, deadline: deadline, converters: [converter(), converter()], out: out))
-        DispatchQueue.concurrentPerform(iterations: 2) { k in
+        let threads = max(1, cores / parts.count)
+        let results = PartResults(parts.count)
+        // Each thread uses only its own demuxer, decoder, converter and output range.
+        let shared = Unchecked((format: format, deadline: deadline, converters: parts.map { _ in converter() }, out: out))
+        DispatchQueue.concurrentPerform(iterations: parts.count) { k in
             let s = shared.value
             do {
                 let f = k == 0 ? s.format : try FormatInput(input, deadline: s.deadline)
                 let n = try VideoSampler(format: f, streamIndex: v, threads: threads, converter: s.converters[k])
                     .sample(times: Array(times[parts[k]]), into: s.out + parts[k].lowerBound * block)
-                results.lock.withLock { results.decoded[k] = n }
+                results.lock.withLock { results.decoded[k] = n.decoded; results.convertSeconds[k] = n.convertSeconds }
             } catch {
                 results.lock.withLock { results.errors[k] = error }
             }
         }
-        if let e = results.errors[0] ?? results.errors[1] { throw e }
-        return results.decoded[0] + results.decoded[1]
+        if let k = results.errors.keys.min() { throw results.errors[k]! }
+        return (results.decoded.reduce(0, +), results.convertSeconds.reduce(0, +))
     }
 
     private func spectrogram(_ samples: [Float], into segment: inout PreparedSegment, deadline: Deadline) throws {
@@ -343,15 +346,20 @@ public final class MediaPreprocessor: Sendable {
     }
 }
 
-/// State handed to the two decoding threads, which never touch the same parts of it.
+/// State handed to the decoding threads, which never touch the same parts of it.
 private struct Unchecked<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
 }
 
-/// What the two decoding threads report, under its lock.
+/// What the decoding threads report, under its lock.
 private final class PartResults: @unchecked Sendable {
     let lock = NSLock()
-    var decoded = [0, 0]
+    var decoded: [Int]
+    var convertSeconds: [Double]
     var errors: [Int: Error] = [:]
+    init(_ parts: Int) {
+        decoded = [Int](repeating: 0, count: parts)
+        convertSeconds = [Double](repeating: 0, count: parts)
+    }
 }

@@ -1,5 +1,6 @@
 // VideoSampler: the frames shown at given times (seek to the keyframe before, decode forward, convert).
 import CFFmpeg
+import Dispatch
 
 struct VideoSampler {
     let format: FormatInput
@@ -9,8 +10,9 @@ struct VideoSampler {
 
     /// For each time (media seconds, ascending), the frame whose presentation interval contains it,
     /// converted to 3 × size × size floats in `out` (one block per time). Times before the first or
-    /// after the last decodable frame get the nearest frame. Returns the number of frames decoded.
-    func sample(times: [Double], into out: UnsafeMutablePointer<Float>) throws -> Int {
+    /// after the last decodable frame get the nearest frame. Returns the frames decoded and the
+    /// seconds spent converting them.
+    func sample(times: [Double], into out: UnsafeMutablePointer<Float>) throws -> (decoded: Int, convertSeconds: Double) {
         let name = format.name
         let st = format.stream(streamIndex)
         let tb = format.timeBase(streamIndex)
@@ -33,6 +35,7 @@ struct VideoSampler {
         var lastConverted = -1            // index in `times` whose block holds the latest conversion
         var lastConvertedTime = Double.nan
         var decoded = 0, packets = 0, errors = 0
+        var convertNanoseconds: UInt64 = 0
         var lastPacketEnd: Double?
         var lastError: Int32 = 0
         var seekTarget = times[0]
@@ -49,7 +52,9 @@ struct VideoSampler {
             if lastConverted >= 0, time == lastConvertedTime {
                 dst.update(from: out + lastConverted * block, count: block)
             } else {
+                let t0 = DispatchTime.now().uptimeNanoseconds
                 try converter.convert(f, into: dst)
+                convertNanoseconds += DispatchTime.now().uptimeNanoseconds - t0
             }
             lastConverted = index
             lastConvertedTime = time
@@ -173,6 +178,6 @@ struct VideoSampler {
                 next += 1
             }
         }
-        return decoded
+        return (decoded, Double(convertNanoseconds) / 1e9)
     }
 }

@@ -73,9 +73,10 @@ extension Bench {
             let mean = { (f: (MediaTimings) -> Double) in runs.map { f($0.timings) }.reduce(0, +) / Double(runs.count) * 1000 }
             let total = mean { $0.total }
             mediaSeconds[threads] = total / 1000
-            print(String(format: "media, decoder threads %@: %.1f ms (min %.1f, CPU %.1f ms) = open %.1f + video %.1f (%d frames decoded) + audio %.1f + spectrogram %.1f",
+            print(String(format: "media, decoder threads %@: %.1f ms (min %.1f, CPU %.1f ms) = open %.1f + video %.1f (%d frames decoded; converting the 12 took %.1f ms of thread time) + audio %.1f + spectrogram %.1f",
                          threads == 0 ? "auto" : "\(threads)", total, runs.map { $0.timings.total }.min()! * 1000, cpu,
-                         mean { $0.open }, mean { $0.video }, runs[0].info.videoFramesDecoded, mean { $0.audio }, mean { $0.spectrogram }))
+                         mean { $0.open }, mean { $0.video }, runs[0].info.videoFramesDecoded, mean { $0.frameConversion },
+                         mean { $0.audio }, mean { $0.spectrogram }))
             prepared = runs.last
         }
         let p = prepared!
