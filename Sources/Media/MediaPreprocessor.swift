@@ -129,13 +129,7 @@ public final class MediaPreprocessor: Sendable {
                                   deadline: Deadline) throws -> PreparedSegment {
         let t0 = deadline.elapsed
         let (start, duration) = try resolve(window, mediaDuration: sound.duration, name: name)
-        var info = MediaInfo()
-        info.container = sound.formatName
-        info.duration = sound.duration
-        info.audioCodec = sound.formatName
-        info.audioSampleRate = sound.sampleRate
-        info.audioChannels = sound.channels
-        info.audioReader = "libsndfile"
+        let info = MediaInfo(sound: sound)
         var timings = MediaTimings()
         timings.open = deadline.elapsed - t0
         let t1 = deadline.elapsed

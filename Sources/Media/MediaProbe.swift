@@ -15,15 +15,7 @@ public enum MediaProbe {
         if case .file(let path) = input, !FileManager.default.isReadableFile(atPath: path) {
             throw MediaError(.unreadable, input: path, reason: "no such readable file")
         }
-        if let sound = SoundFile(input) {
-            info.container = sound.formatName
-            info.duration = sound.duration
-            info.audioCodec = sound.formatName
-            info.audioSampleRate = sound.sampleRate
-            info.audioChannels = sound.channels
-            info.audioReader = "libsndfile"
-            return info
-        }
+        if let sound = SoundFile(input) { return MediaInfo(sound: sound) }
         let format = try FormatInput(input, deadline: deadline)
         info.container = format.formatName
         info.duration = format.duration

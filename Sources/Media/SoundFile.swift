@@ -110,3 +110,16 @@ private final class VirtualFile {
         return sf_count_t(n)
     }
 }
+
+extension MediaInfo {
+    /// What a file read with libsndfile holds.
+    init(sound: SoundFile) {
+        self.init()
+        container = sound.formatName
+        duration = sound.duration
+        audioCodec = sound.formatName
+        audioSampleRate = sound.sampleRate
+        audioChannels = sound.channels
+        audioReader = "libsndfile"
+    }
+}

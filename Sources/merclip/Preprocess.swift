@@ -23,11 +23,7 @@ struct Preprocess: ParsableCommand {
     @Option(help: "Model directory: its config.json gives image size, frame count and audio mean/std.")
     var model: String?
 
-    @Option(help: "Window start in seconds.")
-    var start: Double = 0
-
-    @Option(help: "Window length in seconds (default: to the end).")
-    var duration: Double?
+    @OptionGroup var window: WindowOptions
 
     @Option(help: "Transcript text (overrides subtitles and sidecar files).")
     var transcript: String?
@@ -61,7 +57,7 @@ struct Preprocess: ParsableCommand {
         let segment: PreparedSegment
         do {
             segment = try MediaPreprocessor(config: config, limits: limits)
-                .process(.file(media), window: SegmentWindow(start: start, duration: duration), transcript: transcript)
+                .process(.file(media), window: window.window, transcript: transcript)
         } catch let e as MediaError {
             FileHandle.standardError.write(Data("error: \(e.code.rawValue): \(e.input): \(e.reason)\n".utf8))
             throw ExitCode(1)

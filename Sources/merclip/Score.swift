@@ -27,11 +27,7 @@ struct Score: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Label override: TASK=L1,L2,... or plain labels for the first task.")
     var labels: [String] = []
 
-    @Option(help: "Window start in seconds.")
-    var start: Double = 0
-
-    @Option(help: "Window length in seconds (default: to the end).")
-    var duration: Double?
+    @OptionGroup var window: WindowOptions
 
     @Option(help: "BLAS threads (default: MERCLIP_THREADS or all cores).")
     var threads: Int?
@@ -73,7 +69,7 @@ struct Score: ParsableCommand {
             engine = try engine.withLabels(task: task, labels: list)
         }
         let preprocessor = MediaPreprocessor(config: MediaPreprocessConfig(model: engine.config))
-        let window = SegmentWindow(start: start, duration: duration)
+        let (start, duration) = (window.start, window.duration)
         var failed = false
         for path in media {
             let id = URL(fileURLWithPath: path).lastPathComponent
@@ -81,7 +77,7 @@ struct Score: ParsableCommand {
             let t0 = Date()
             let line: [String: Any]
             do {
-                let p = try preprocessor.process(.file(path), window: window, transcript: transcript)
+                let p = try preprocessor.process(.file(path), window: window.window, transcript: transcript)
                 let t1 = Date()
                 let segment = Segment(id: id, frames: p.frames.map { Tensor(shape: p.framesShape, data: $0) },
                                       audio: p.audio.map { Tensor(shape: p.audioShape, data: $0) },
