@@ -6,7 +6,11 @@ final class FrameConverter {
     /// Clockwise rotation (0, 90, 180, 270) that displays the picture upright.
     let rotation: Int
     private let lut: [[Float]]  // per channel: byte value → normalised float
-    private var sws: OpaquePointer?
+    private var toRGB: OpaquePointer?   // source → full-resolution RGB
+    private var across: OpaquePointer?  // RGB → RGB resized along the displayed horizontal
+    private var along: OpaquePointer?   // RGB → RGB resized along the displayed vertical
+    private var full: [UInt8] = []
+    private var mid: [UInt8] = []
     private var rgb: [UInt8] = []
     private let input: String
     private let maxPixels: Int
@@ -19,7 +23,15 @@ final class FrameConverter {
         lut = (0..<3).map { c in (0..<256).map { (Float($0) / 255 - mean[c]) / std[c] } }
     }
 
-    deinit { sws_freeContext(sws) }
+    deinit {
+        sws_freeContext(toRGB)
+        sws_freeContext(across)
+        sws_freeContext(along)
+    }
+
+    /// swscale's bicubic (B, C) = (0, 0.5): Keys' cubic convolution with a = -0.5, as PIL's BICUBIC (and so
+    /// CLIP's torchvision Resize) uses; swscale's own default is C = 0.6, which rings more at edges.
+    static let bicubic: [Double] = [0, 0.5]
 
     /// The picture size after resizing so that the shortest displayed side is `size`:
     /// (width, height) of the unrotated scaled picture, and the crop offsets in display space.
@@ -53,32 +65,79 @@ final class FrameConverter {
         guard sws_isSupportedInput(format) != 0 else {
             throw MediaError(.unsupportedCodec, input: input, reason: "pixel format \(f.format) cannot be converted")
         }
-        sws = sws_getCachedContext(sws, Int32(width), Int32(height), format, Int32(g.scaledW), Int32(g.scaledH),
-                                   AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
-        guard let sws else { throw MediaError(.outOfMemory, input: input, reason: "cannot create the scaler") }
-        // The picture's own colour matrix and range (swscale assumes BT.601 limited range otherwise).
-        let space = f.colorspace == AVCOL_SPC_UNSPECIFIED || f.colorspace == AVCOL_SPC_RGB
-            ? SWS_CS_DEFAULT : Int32(f.colorspace.rawValue)
-        let srcFull: Int32 = f.color_range == AVCOL_RANGE_JPEG ? 1 : 0
-        sws_setColorspaceDetails(sws, sws_getCoefficients(space), srcFull, sws_getCoefficients(SWS_CS_DEFAULT), 1,
-                                 0, 1 << 16, 1 << 16)
-        let stride = (g.scaledW * 3 + 31) & ~31
-        if rgb.count < stride * g.scaledH + 32 { rgb = [UInt8](repeating: 0, count: stride * g.scaledH + 32) }
-        let scaled: Int32 = rgb.withUnsafeMutableBufferPointer { dst in
-            var dstData: UnsafeMutablePointer<UInt8>? = dst.baseAddress
-            var dstStride = Int32(stride)
-            return withUnsafePointer(to: frame.pointee.data) { data in
-                withUnsafePointer(to: frame.pointee.linesize) { lines in
-                    data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in
-                        lines.withMemoryRebound(to: Int32.self, capacity: 8) { srcStride in
-                            sws_scale(sws, src, srcStride, 0, Int32(height), &dstData, &dstStride)
+        // As CLIP's Python preprocessing sees a video frame: first the full-resolution RGB picture (unless the
+        // frame already is RGB24), then PIL's two resampling passes, along the displayed horizontal into 8-bit
+        // RGB (rounded and clipped), then along the displayed vertical.
+        let sideways = rotation == 90 || rotation == 270
+        let midW = sideways ? width : g.scaledW, midH = sideways ? g.scaledH : height
+        let flags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP
+        let isRGB = format == AV_PIX_FMT_RGB24
+        if !isRGB {
+            // Chroma upsampling with swscale's default bicubic (B = 0, C = 0.6), as `ffmpeg -vf
+            // scale=flags=bicubic+accurate_rnd+full_chroma_int -pix_fmt rgb24` makes an RGB frame.
+            toRGB = try context(toRGB, width, height, format, width, height, flags, pil: false)
+            // The picture's own colour matrix and range (swscale assumes BT.601 limited range otherwise).
+            let space = f.colorspace == AVCOL_SPC_UNSPECIFIED || f.colorspace == AVCOL_SPC_RGB
+                ? SWS_CS_DEFAULT : Int32(f.colorspace.rawValue)
+            let srcFull: Int32 = f.color_range == AVCOL_RANGE_JPEG ? 1 : 0
+            sws_setColorspaceDetails(toRGB, sws_getCoefficients(space), srcFull, sws_getCoefficients(SWS_CS_DEFAULT), 1,
+                                     0, 1 << 16, 1 << 16)
+        }
+        across = try context(across, width, height, AV_PIX_FMT_RGB24, midW, midH, flags)
+        along = try context(along, midW, midH, AV_PIX_FMT_RGB24, g.scaledW, g.scaledH, flags)
+        let fullStride = (width * 3 + 31) & ~31, midStride = (midW * 3 + 31) & ~31, stride = (g.scaledW * 3 + 31) & ~31
+        if !isRGB { ensure(&full, fullStride * height) }
+        ensure(&mid, midStride * midH)
+        ensure(&rgb, stride * g.scaledH)
+        if isRGB {
+            try scale(across, f.data.0, f.linesize.0, height, into: &mid, midStride)
+        } else {
+            let converted: Int32 = full.withUnsafeMutableBufferPointer { dst in
+                var dstData: UnsafeMutablePointer<UInt8>? = dst.baseAddress
+                var dstStride = Int32(fullStride)
+                return withUnsafePointer(to: frame.pointee.data) { data in
+                    withUnsafePointer(to: frame.pointee.linesize) { lines in
+                        data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in
+                            lines.withMemoryRebound(to: Int32.self, capacity: 8) { srcStride in
+                                sws_scale(toRGB, src, srcStride, 0, Int32(height), &dstData, &dstStride)
+                            }
                         }
                     }
                 }
             }
+            guard converted > 0 else { throw MediaError(.corrupt, input: input, reason: "cannot convert a picture to RGB") }
+            try full.withUnsafeMutableBufferPointer { try scale(across, $0.baseAddress, Int32(fullStride), height, into: &mid, midStride) }
         }
-        guard scaled > 0 else { throw MediaError(.corrupt, input: input, reason: "cannot convert a picture") }
+        try mid.withUnsafeMutableBufferPointer { try scale(along, $0.baseAddress, Int32(midStride), midH, into: &rgb, stride) }
         crop(g, stride: stride, into: out)
+    }
+
+    /// A cached swscale context to RGB24: bicubic with PIL's coefficients, or swscale's own (`pil` false).
+    private func context(_ old: OpaquePointer?, _ srcW: Int, _ srcH: Int, _ srcFormat: AVPixelFormat,
+                         _ dstW: Int, _ dstH: Int, _ flags: Int32, pil: Bool = true) throws -> OpaquePointer {
+        let c = FrameConverter.bicubic.withUnsafeBufferPointer { param in
+            sws_getCachedContext(old, Int32(srcW), Int32(srcH), srcFormat, Int32(dstW), Int32(dstH),
+                                 AV_PIX_FMT_RGB24, flags, nil, nil, pil ? param.baseAddress : nil)
+        }
+        guard let c else { throw MediaError(.outOfMemory, input: input, reason: "cannot create the scaler") }
+        return c
+    }
+
+    private func ensure(_ buffer: inout [UInt8], _ count: Int) {
+        if buffer.count < count + 32 { buffer = [UInt8](repeating: 0, count: count + 32) }
+    }
+
+    /// One RGB24 → RGB24 resampling pass.
+    private func scale(_ c: OpaquePointer?, _ src: UnsafeMutablePointer<UInt8>?, _ srcStride: Int32, _ srcH: Int,
+                       into dst: inout [UInt8], _ dstStride: Int) throws {
+        var srcData: UnsafePointer<UInt8>? = UnsafePointer(src)
+        var srcLine = srcStride
+        let done: Int32 = dst.withUnsafeMutableBufferPointer { d in
+            var dstData: UnsafeMutablePointer<UInt8>? = d.baseAddress
+            var dstLine = Int32(dstStride)
+            return sws_scale(c, &srcData, &srcLine, 0, Int32(srcH), &dstData, &dstLine)
+        }
+        guard done > 0 else { throw MediaError(.corrupt, input: input, reason: "cannot resize a picture") }
     }
 
     /// Centre crop in display space, undoing the rotation, through the normalisation tables.
