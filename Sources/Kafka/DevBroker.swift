@@ -7,6 +7,8 @@ import CRDKafka
 public final class DevBroker: @unchecked Sendable {
     private let owner: RDKafkaHandle
     private let cluster: OpaquePointer
+    /// The brokers' ids: librdkafka numbers a mock cluster's brokers 1...N.
+    public let brokerIDs: [Int32]
 
     /// Starts `brokers` mock brokers.
     public init(brokers: Int = 1) throws {
@@ -16,6 +18,7 @@ public final class DevBroker: @unchecked Sendable {
             throw KafkaError(reason: "cannot start the mock cluster")
         }
         cluster = c
+        brokerIDs = Array(1...Int32(brokers))
     }
 
     /// `host:port,...` that clients bootstrap from.
@@ -27,7 +30,9 @@ public final class DevBroker: @unchecked Sendable {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "create topic \(name)") }
     }
 
-    /// Takes a broker down (`up: false`) or back up, to test failures.
+    /// Takes a broker down (`up: false`) or back up, to test failures. A broker that is down
+    /// closes its connections and refuses new ones; the cluster's state (topics, offsets,
+    /// groups) stays.
     public func setBroker(_ id: Int32, up: Bool) throws {
         let err = up ? rd_kafka_mock_broker_set_up(cluster, id) : rd_kafka_mock_broker_set_down(cluster, id)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "set broker \(id) \(up ? "up" : "down")") }
