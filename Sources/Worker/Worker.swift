@@ -204,14 +204,20 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
             }
         }
         retrying("kafka") { _ = try producer.sendAndWait(out.scored.map(\.record) + out.dlq) }
-        let owned = Set(consumer.assignment)
         var next: [TopicPartition: Int64] = [:]
         for m in batch {
             let tp = TopicPartition(m.topic, m.partition)
-            if owned.contains(tp) { next[tp] = max(next[tp] ?? 0, m.offset + 1) }
+            next[tp] = max(next[tp] ?? 0, m.offset + 1)
         }
         let t = Date()
-        retrying("commit", attempts: 5) { try consumer.commit(next) }
+        retrying("commit", attempts: 5) {
+            // Only partitions still owned at this attempt: a commit for revoked ones (the session was
+            // lost in a broker outage, a rebalance) fails with "unknown member" or "illegal generation",
+            // and each such failure makes librdkafka drop its new member id and join the group again.
+            // Their next owner reads them from the last commit, so the batch is delivered again.
+            let owned = Set(consumer.assignment)
+            try consumer.commit(next.filter { owned.contains($0.key) })
+        }
         metrics.observe("merclip_stage_seconds", ["stage": "commit"], Date().timeIntervalSince(t))
         return out
     }
