@@ -72,10 +72,18 @@ final class FrameConverter {
         let midW = sideways ? width : g.scaledW, midH = sideways ? g.scaledH : height
         let flags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP
         let isRGB = format == AV_PIX_FMT_RGB24
+        // Only what the centre crop keeps is computed: when the first pass runs along stored rows and the
+        // second one really resizes, the second pass only for the kept columns, and the RGB conversion only
+        // for the source columns those depend on (with a margin, so every kept value is the same as from
+        // the whole picture).
+        let keep: Range<Int> = sideways || midH == g.scaledH ? 0..<midW
+            : { let lo = rotation == 180 ? g.scaledW - g.left - size : g.left; return lo..<(lo + size) }()
+        let source = sideways || isRGB ? nil : FrameConverter.sourceColumns(for: keep, width: width, scaledWidth: midW, format: format)
+        let sourceX = source?.lowerBound ?? 0, sourceW = source?.count ?? width
         if !isRGB {
             // Chroma upsampling with swscale's default bicubic (B = 0, C = 0.6), as `ffmpeg -vf
             // scale=flags=bicubic+accurate_rnd+full_chroma_int -pix_fmt rgb24` makes an RGB frame.
-            toRGB = try context(toRGB, width, height, format, width, height, flags, pil: false)
+            toRGB = try context(toRGB, sourceW, height, format, sourceW, height, flags, pil: false)
             // The picture's own colour matrix and range (swscale assumes BT.601 limited range otherwise).
             let space = f.colorspace == AVCOL_SPC_UNSPECIFIED || f.colorspace == AVCOL_SPC_RGB
                 ? SWS_CS_DEFAULT : Int32(f.colorspace.rawValue)
@@ -84,31 +92,30 @@ final class FrameConverter {
                                      0, 1 << 16, 1 << 16)
         }
         across = try context(across, width, height, AV_PIX_FMT_RGB24, midW, midH, flags)
-        along = try context(along, midW, midH, AV_PIX_FMT_RGB24, g.scaledW, g.scaledH, flags)
+        along = try context(along, keep.count, midH, AV_PIX_FMT_RGB24, sideways ? g.scaledW : keep.count, g.scaledH, flags)
         let fullStride = (width * 3 + 31) & ~31, midStride = (midW * 3 + 31) & ~31, stride = (g.scaledW * 3 + 31) & ~31
         if !isRGB { ensure(&full, fullStride * height) }
         ensure(&mid, midStride * midH)
         ensure(&rgb, stride * g.scaledH)
         if isRGB {
-            try scale(across, f.data.0, f.linesize.0, height, into: &mid, midStride)
+            try scale(across, f.data.0, f.linesize.0, height, into: &mid, 0, midStride)
         } else {
+            let offsets = source.map { FrameConverter.planeOffsets(format, x: $0.lowerBound)! } ?? [0, 0, 0, 0]
             let converted: Int32 = full.withUnsafeMutableBufferPointer { dst in
-                var dstData: UnsafeMutablePointer<UInt8>? = dst.baseAddress
+                var dstData: UnsafeMutablePointer<UInt8>? = dst.baseAddress! + sourceX * 3
                 var dstStride = Int32(fullStride)
-                return withUnsafePointer(to: frame.pointee.data) { data in
-                    withUnsafePointer(to: frame.pointee.linesize) { lines in
-                        data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in
-                            lines.withMemoryRebound(to: Int32.self, capacity: 8) { srcStride in
-                                sws_scale(toRGB, src, srcStride, 0, Int32(height), &dstData, &dstStride)
-                            }
-                        }
-                    }
+                var src: [UnsafePointer<UInt8>?] = [f.data.0, f.data.1, f.data.2, f.data.3].enumerated().map { i, p in
+                    p.map { UnsafePointer($0 + offsets[i]) }
                 }
+                var srcStride: [Int32] = [f.linesize.0, f.linesize.1, f.linesize.2, f.linesize.3]
+                return sws_scale(toRGB, &src, &srcStride, 0, Int32(height), &dstData, &dstStride)
             }
             guard converted > 0 else { throw MediaError(.corrupt, input: input, reason: "cannot convert a picture to RGB") }
-            try full.withUnsafeMutableBufferPointer { try scale(across, $0.baseAddress, Int32(fullStride), height, into: &mid, midStride) }
+            try full.withUnsafeMutableBufferPointer { try scale(across, $0.baseAddress, Int32(fullStride), height, into: &mid, 0, midStride) }
         }
-        try mid.withUnsafeMutableBufferPointer { try scale(along, $0.baseAddress, Int32(midStride), midH, into: &rgb, stride) }
+        try mid.withUnsafeMutableBufferPointer {
+            try scale(along, $0.baseAddress! + keep.lowerBound * 3, Int32(midStride), midH, into: &rgb, keep.lowerBound * 3, stride)
+        }
         crop(g, stride: stride, into: out)
     }
 
@@ -129,15 +136,48 @@ final class FrameConverter {
 
     /// One RGB24 → RGB24 resampling pass.
     private func scale(_ c: OpaquePointer?, _ src: UnsafeMutablePointer<UInt8>?, _ srcStride: Int32, _ srcH: Int,
-                       into dst: inout [UInt8], _ dstStride: Int) throws {
+                       into dst: inout [UInt8], _ dstOffset: Int, _ dstStride: Int) throws {
         var srcData: UnsafePointer<UInt8>? = UnsafePointer(src)
         var srcLine = srcStride
         let done: Int32 = dst.withUnsafeMutableBufferPointer { d in
-            var dstData: UnsafeMutablePointer<UInt8>? = d.baseAddress
+            var dstData: UnsafeMutablePointer<UInt8>? = d.baseAddress! + dstOffset
             var dstLine = Int32(dstStride)
             return sws_scale(c, &srcData, &srcLine, 0, Int32(srcH), &dstData, &dstLine)
         }
         guard done > 0 else { throw MediaError(.corrupt, input: input, reason: "cannot resize a picture") }
+    }
+
+    /// The source columns (a multiple of 32 wide margin included) that a horizontal bicubic resize of
+    /// `width` → `scaledWidth` reads to make the output columns `keep`; nil when that is (nearly) all of
+    /// them or the pixel format's planes cannot be cut at a column.
+    static func sourceColumns(for keep: Range<Int>, width: Int, scaledWidth: Int, format: AVPixelFormat) -> Range<Int>? {
+        let ratio = Double(width) / Double(scaledWidth)
+        // Bicubic support is 2 output-pixel widths each side (times the ratio when shrinking), plus
+        // room for the chroma upsampling filter at the cut.
+        let reach = 2 * max(1, ratio) + 16
+        let lo = max(0, (Int((Double(keep.lowerBound) + 0.5) * ratio - 0.5 - reach) & ~31))
+        var hi = min(width, Int(((Double(keep.upperBound) - 0.5) * ratio - 0.5 + reach).rounded(.up)))
+        if hi < width { hi = min(width, lo + ((hi - lo + 31) & ~31)) }
+        guard hi - lo < width * 7 / 8, planeOffsets(format, x: lo) != nil else { return nil }
+        return lo..<hi
+    }
+
+    /// Byte offsets into each plane of the pixel at column `x` (a multiple of 32), for planar and
+    /// semi-planar formats; nil for packed, palette, bitstream or hardware formats.
+    static func planeOffsets(_ format: AVPixelFormat, x: Int) -> [Int]? {
+        guard let d = av_pix_fmt_desc_get(format)?.pointee,
+              d.flags & UInt64(AV_PIX_FMT_FLAG_PLANAR | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL)
+                == UInt64(AV_PIX_FMT_FLAG_PLANAR) else { return nil }
+        var offsets: [Int?] = [0, 0, 0, 0].map { _ in nil }
+        let comps = [d.comp.0, d.comp.1, d.comp.2, d.comp.3]
+        for c in 0..<Int(d.nb_components) {
+            let shift = c == 1 || c == 2 ? Int(d.log2_chroma_w) : 0
+            let offset = (x >> shift) * Int(comps[c].step)
+            let p = Int(comps[c].plane)
+            if let o = offsets[p], o != offset { return nil }
+            offsets[p] = offset
+        }
+        return offsets.map { $0 ?? 0 }
     }
 
     /// Centre crop in display space, undoing the rotation, through the normalisation tables.
