@@ -5,14 +5,21 @@ import Foundation
 public final class KafkaProducer: @unchecked Sendable {
     private let handle: RDKafkaHandle
     private let poller: PollThread
+    private let link: BrokerLink  // the conf opaque: declared after the handle so it outlives it
 
-    public init(config: KafkaProducerConfig) throws {
+    /// `onReachability` is called (on the producer's poll thread) when every broker became
+    /// unreachable (false) and when one answers again (true), with librdkafka's reason.
+    public init(config: KafkaProducerConfig, onReachability: (@Sendable (Bool, String) -> Void)? = nil) throws {
+        let link = BrokerLink(onChange: onReachability)
+        self.link = link
         handle = try RDKafkaHandle(type: RD_KAFKA_PRODUCER, properties: config.properties) { conf in
-            rd_kafka_conf_set_dr_msg_cb(conf) { _, msg, _ in
-                guard let msg, let opaque = msg.pointee._private else { return }
-                let box = Unmanaged<DeliveryBox>.fromOpaque(opaque).takeRetainedValue()
+            link.install(on: conf)
+            rd_kafka_conf_set_dr_msg_cb(conf) { _, msg, opaque in
+                guard let msg, let boxPointer = msg.pointee._private else { return }
+                let box = Unmanaged<DeliveryBox>.fromOpaque(boxPointer).takeRetainedValue()
                 let m = msg.pointee
                 if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    BrokerLink.from(opaque)?.set(true, "a message was delivered")
                     box.done(.success(KafkaDelivery(partition: m.partition, offset: m.offset)))
                 } else {
                     box.done(.failure(KafkaError(m.err, "delivery failed")))
@@ -20,8 +27,14 @@ public final class KafkaProducer: @unchecked Sendable {
             }
         }
         let h = handle
-        poller = PollThread(name: "merclip-kafka-producer") { _ = rd_kafka_poll(h.pointer, 100) }
+        poller = PollThread(name: "merclip-kafka-producer") {
+            _ = rd_kafka_poll(h.pointer, 100)
+            link.probeIfDown(h.pointer)
+        }
     }
+
+    /// False from librdkafka's "all brokers down" until a broker answers again.
+    public var brokersReachable: Bool { link.isUp }
 
     /// Sends one record and returns where the broker stored it. Throws when delivery failed
     /// after librdkafka's retries (`message.timeout.ms`).

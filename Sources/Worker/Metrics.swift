@@ -34,7 +34,7 @@ public final class Metrics: @unchecked Sendable {
             "merclip_stage_seconds": ("histogram", "Time spent per stage and batch."),
             "merclip_end_to_end_seconds": ("histogram", "From the event's produced_at to its results being written."),
             "merclip_consumer_lag": ("gauge", "Messages behind the high watermark per partition."),
-            "merclip_ready": ("gauge", "1 when consuming and the sinks answer."),
+            "merclip_ready": ("gauge", "1 when consuming, the sinks answer and a Kafka broker is reachable."),
         ]
     }
 

@@ -35,12 +35,19 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
                 let dropped = state.dropPending(Set(tps))
                 log.info("partitions revoked", ["partitions": tps.map(\.description).joined(separator: ","), "dropped": dropped])
             })
-        producer = try KafkaProducer(config: KafkaProducerConfig(common: config.kafka))
+        let metrics = self.metrics
+        producer = try KafkaProducer(config: KafkaProducerConfig(common: config.kafka)) { up, why in
+            if up { log.info("Kafka brokers reachable again", ["why": why]) } else { log.warn("Kafka brokers unreachable", ["why": why]) }
+            metrics.set("merclip_ready", up && state.ready ? 1 : 0)
+        }
         writer = ResultWriter(url: config.postgresURL)
     }
 
-    /// Whether the worker is consuming and its sinks answered last time.
-    public var isReady: Bool { state.ready }
+    /// Whether the worker is consuming, its sinks answered last time and a Kafka broker is reachable.
+    public var isReady: Bool { state.ready && producer.brokersReachable }
+
+    /// Sets the `merclip_ready` gauge from `isReady`.
+    private func publishReady() { metrics.set("merclip_ready", isReady ? 1 : 0) }
 
     /// Asks the loop to stop after the batch in flight; `run` then returns.
     public func stop() { state.stopping = true }
@@ -51,7 +58,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
         log.info("consuming", ["topics": config.topics.joined(separator: ","), "group": config.group,
                                "model": "\(scorer.modelName)@\(scorer.modelVersion)", "batch": config.batchSize])
         state.ready = writer.ping()
-        metrics.set("merclip_ready", state.ready ? 1 : 0)
+        publishReady()
         if !state.ready { log.warn("Postgres does not answer yet; results will wait for it") }
         while !state.stopping {
             let batch = try collect()
@@ -59,7 +66,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
             if batch.isEmpty {
                 if !state.ready {   // idle and not ready: see whether Postgres is back
                     state.ready = writer.ping()
-                    metrics.set("merclip_ready", state.ready ? 1 : 0)
+                    publishReady()
                 }
                 continue
             }
@@ -268,12 +275,15 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
             do {
                 try body()
                 metrics.observe("merclip_stage_seconds", ["stage": sink], Date().timeIntervalSince(start))
-                if !state.ready { state.ready = true; metrics.set("merclip_ready", 1) }
+                if !state.ready {
+                    state.ready = true
+                    publishReady()
+                }
                 return
             } catch {
                 metrics.inc("merclip_retries_total", ["sink": sink])
                 state.ready = false
-                metrics.set("merclip_ready", 0)
+                publishReady()
                 if attempt >= attempts {
                     log.error("giving up", ["sink": sink, "error": "\(error)"])
                     return

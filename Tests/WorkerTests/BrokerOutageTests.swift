@@ -1,4 +1,4 @@
-// A worker process while every Kafka broker is down for 15 s: nothing lost, nothing to the DLQ, all committed.
+// A worker process while every Kafka broker is down for 15 s: not ready meanwhile; nothing lost, nothing to the DLQ, all committed.
 import Foundation
 import Kafka
 import Sinks
@@ -26,11 +26,25 @@ struct BrokerOutageTests {
             try waitUntil("first rows", seconds: 60) { try db.count("SELECT count(DISTINCT segment_id) FROM results") >= 4 }
         } catch { throw fail(error) }
 
+        let port = try metricsPort(w)
+        #expect(httpStatus(port: port, path: "/readyz") == 200, "ready before the outage")
         try broker.process.setBrokers(up: false)
+        let downAt = Date()
         let atDown = try db.count("SELECT count(DISTINCT segment_id) FROM results")
-        Thread.sleep(forTimeInterval: 15)
+        // /readyz follows the outage: 503 once librdkafka reports every broker down.
+        var firstNotReady: Double?
+        while Date().timeIntervalSince(downAt) < 15 {
+            if firstNotReady == nil, httpStatus(port: port, path: "/readyz") == 503 { firstNotReady = Date().timeIntervalSince(downAt) }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        #expect(httpStatus(port: port, path: "/readyz") == 503, "not ready at the end of the outage")
         try broker.process.setBrokers(up: true)
         let upAt = Date()
+        #expect(firstNotReady != nil && firstNotReady! < 10, "/readyz said 503 within 10 s of the brokers going down (after \(String(describing: firstNotReady)) s)")
+        do {
+            try waitUntil("/readyz 200 again", seconds: 30) { httpStatus(port: port, path: "/readyz") == 200 }
+        } catch { throw fail(error) }
+        print("outage: /readyz 503 after \(firstNotReady ?? -1) s down, 200 again \(Date().timeIntervalSince(upAt)) s after up")
         #expect(atDown < 40, "the outage began mid-run (\(atDown) of 40 segments written)")
         #expect(w.process.isRunning, "the worker survived the outage")
 
@@ -78,7 +92,8 @@ struct BrokerOutageTests {
         #expect(!log.contains("giving up"), "no commit was given up: \(log.suffix(3000))")
         let commitRetries = log.split(separator: "\n").filter { $0.contains("sink failed, retrying sink=commit") }
         #expect(commitRetries.count <= 1, "at most one commit failed (the one in flight when the session was lost): \(commitRetries)")
-        #expect(httpStatus(port: try metricsPort(w), path: "/readyz") == 200, "ready after the outage")
+        #expect(httpStatus(port: port, path: "/readyz") == 200, "ready after the outage")
+        #expect(log.contains("Kafka brokers unreachable") && log.contains("Kafka brokers reachable again"), "the outage was logged")
         #expect(w.process.isRunning)
         #expect(w.terminate() == 0, "SIGTERM exits 0 after the outage")
     }
