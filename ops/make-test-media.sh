@@ -121,4 +121,10 @@ make bench720.mp4 ff -f lavfi -i "testsrc2=s=1280x720:r=25:d=10" \
     -map 0:v -map 1:a -c:v libx264 -preset veryfast -crf 23 -g 50 -pix_fmt yuv420p \
     -c:a aac -b:a 128k -ac 2 -movflags +faststart -f mp4
 
+# The same at 640x360 (a low ABR rendition): MERCLIP_BENCH_MEDIA=OUTDIR/bench360.mp4 merclip bench --stage media
+make bench360.mp4 ff -f lavfi -i "testsrc2=s=640x360:r=25:d=10" \
+    -f lavfi -i "sine=frequency=300:sample_rate=48000:duration=10" \
+    -map 0:v -map 1:a -c:v libx264 -preset veryfast -crf 23 -g 50 -pix_fmt yuv420p \
+    -c:a aac -b:a 128k -ac 2 -movflags +faststart -f mp4
+
 echo "test media ready in $out"
