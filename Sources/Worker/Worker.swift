@@ -217,7 +217,9 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
             next[tp] = max(next[tp] ?? 0, m.offset + 1)
         }
         let t = Date()
-        retrying("commit", attempts: 5) {
+        // A retriable error (coordinator moving, broker down) is retried until it succeeds; one that
+        // retrying cannot fix is given up after 5 attempts: the next commit covers these offsets.
+        retrying("commit", attempts: 5, counts: { !(($0 as? KafkaError)?.isRetriable ?? false) }) {
             // Only partitions still owned at this attempt: a commit for revoked ones (the session was
             // lost in a broker outage, a rebalance) fails with "unknown member" or "illegal generation",
             // and each such failure makes librdkafka drop its new member id and join the group again.
@@ -261,7 +263,9 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
         return out
     }
 
-    private func retrying(_ sink: String, attempts: Int = .max, _ body: () throws -> Void) {
+    /// Runs `body` until it succeeds, with backoff; gives up after `attempts` failures that `counts`.
+    private func retrying(_ sink: String, attempts: Int = .max, counts: (Error) -> Bool = { _ in true },
+                          _ body: () throws -> Void) {
         var wait = Double(config.retryInitialMs) / 1000
         var paused: [TopicPartition] = []
         defer {
@@ -271,6 +275,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
             }
         }
         let start = Date()
+        var counted = 0
         for attempt in 1... {
             do {
                 try body()
@@ -284,7 +289,8 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
                 metrics.inc("merclip_retries_total", ["sink": sink])
                 state.ready = false
                 publishReady()
-                if attempt >= attempts {
+                if counts(error) { counted += 1 }
+                if counted >= attempts {
                     log.error("giving up", ["sink": sink, "error": "\(error)"])
                     return
                 }
