@@ -26,6 +26,7 @@ struct IngestCommand: AsyncParsableCommand {
     @Argument(help: "Media files.") var media: [String]
 
     func run() async throws {
+        Log.routeKafkaLogs()
         guard let brokers = brokers ?? ProcessInfo.processInfo.environment["MERCLIP_BROKERS"] else {
             throw ValidationError("--brokers or MERCLIP_BROKERS is required")
         }

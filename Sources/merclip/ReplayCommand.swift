@@ -35,6 +35,7 @@ struct ReplayCommand: ParsableCommand {
         @Option(name: .customShort("X"), help: "librdkafka property key=value; repeatable.") var kafkaProperties: [String] = []
 
         func run() throws {
+            Log.routeKafkaLogs()
             let env = ProcessInfo.processInfo.environment
             guard let brokers = brokers ?? env["MERCLIP_BROKERS"] else { throw ValidationError("--brokers or MERCLIP_BROKERS is required") }
             let sinceDate = try parseTime(since, "--since")

@@ -40,6 +40,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var kafkaProperties: [String] = []
 
     func run() async throws {
+        Log.routeKafkaLogs()
         let env = ProcessInfo.processInfo.environment
         func setting(_ value: String?, _ key: String, _ fallback: String? = nil) throws -> String {
             if let v = value ?? env[key] ?? fallback, !v.isEmpty { return v }

@@ -15,6 +15,11 @@ final class RDKafkaHandle: @unchecked Sendable {
                 throw KafkaError(reason: "librdkafka property \(key)=\(value): \(cString(errbuf))")
             }
         }
+        // librdkafka's log lines go to KafkaLogHandler (its own stderr format otherwise).
+        rd_kafka_conf_set_log_cb(conf) { rk, level, facility, message in
+            KafkaLogHandler.emit(level, rk.map { String(cString: rd_kafka_name($0)) } ?? "rdkafka",
+                                 facility.map { String(cString: $0) } ?? "", message.map { String(cString: $0) } ?? "")
+        }
         configure(conf)
         // rd_kafka_new takes ownership of conf on success only.
         guard let rk = rd_kafka_new(type, conf, &errbuf, errbuf.count) else {
