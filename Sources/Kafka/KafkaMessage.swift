@@ -1,5 +1,4 @@
-// One consumed record.
-import CRDKafka
+// One consumed record and its headers (read from librdkafka in RDKafka/RDKafkaMessage.swift).
 
 public struct KafkaMessage: Sendable {
     public var topic: String
@@ -12,31 +11,6 @@ public struct KafkaMessage: Sendable {
     public var timestampMs: Int64?
 
     public func header(_ name: String) -> [UInt8]? { headers.first { $0.key == name }?.value }
-
-    init(_ m: UnsafeMutablePointer<rd_kafka_message_t>) {
-        let msg = m.pointee
-        topic = String(cString: rd_kafka_topic_name(msg.rkt))
-        partition = msg.partition
-        offset = msg.offset
-        key = msg.key.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.key_len)) }
-        value = msg.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.len)) } ?? []
-        var tstype = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let ts = rd_kafka_message_timestamp(m, &tstype)
-        timestampMs = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts
-        headers = []
-        var hdrs: OpaquePointer?
-        if rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
-            var i = 0
-            var name: UnsafePointer<CChar>?
-            var value: UnsafeRawPointer?
-            var size = 0
-            while rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-                headers.append(KafkaHeader(key: String(cString: name!), value: bytes))
-                i += 1
-            }
-        }
-    }
 }
 
 /// A record header: a name and raw bytes.

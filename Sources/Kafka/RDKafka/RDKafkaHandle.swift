@@ -32,11 +32,6 @@ final class RDKafkaHandle: @unchecked Sendable {
     deinit { rd_kafka_destroy(pointer) }
 }
 
-public enum KafkaLibrary {
-    /// The linked librdkafka version, e.g. "2.0.2".
-    public static var version: String { String(cString: rd_kafka_version_str()) }
-}
-
 /// The text of a NUL-terminated C buffer.
 func cString(_ buf: [CChar]) -> String {
     String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
