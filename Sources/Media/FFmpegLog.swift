@@ -16,6 +16,11 @@ enum FFmpegLog {
         return k
     }()
 
+    /// The text of a NUL-terminated C buffer.
+    fileprivate static func string(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     fileprivate static func buffer() -> UnsafeMutablePointer<CChar> {
         if let p = pthread_getspecific(key) { return p.assumingMemoryBound(to: CChar.self) }
         let p = calloc(512, 1)!.assumingMemoryBound(to: CChar.self)
@@ -32,7 +37,7 @@ enum FFmpegLog {
             var prefix: Int32 = 1
             av_log_format_line2(avcl, level, fmt, args, &line, Int32(line.count), &prefix)
             if level <= AV_LOG_ERROR {
-                var text = String(cString: line)
+                var text = FFmpegLog.string(line)
                 // Drop the "[demuxer @ 0x...] " prefix and the newline.
                 if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
                     text = String(text[text.index(after: close)...])
@@ -42,7 +47,7 @@ enum FFmpegLog {
                 _ = text.withCString { strncpy(buf, $0, 511) }
                 buf[511] = 0
             }
-            if level <= FFmpegLog.printLevel { FileHandle.standardError.write(Data(String(cString: line).utf8)) }
+            if level <= FFmpegLog.printLevel { FileHandle.standardError.write(Data(FFmpegLog.string(line).utf8)) }
         }
         return true
     }()

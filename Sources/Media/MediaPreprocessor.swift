@@ -54,7 +54,9 @@ public final class MediaPreprocessor: Sendable {
         if let transcript, !transcript.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             segment.transcript = Transcript(text: transcript, source: .caller)
         } else if segment.transcript == nil, case .file(let path) = input, let sidecar = SubtitleText.sidecarPath(for: path) {
-            if let text = try? String(contentsOfFile: sidecar, encoding: .utf8) ?? String(contentsOfFile: sidecar, encoding: .isoLatin1) {
+            // UTF-8, else Latin-1 (older .srt files); `try?` on each, so the second is really tried.
+            if let text = (try? String(contentsOfFile: sidecar, encoding: .utf8))
+                ?? (try? String(contentsOfFile: sidecar, encoding: .isoLatin1)) {
                 let start = segment.window.start, end = start + (segment.window.duration ?? 0)
                 segment.transcript = Transcript.from(cues: SubtitleText.parseCues(text), from: start, to: end,
                                                      source: .sidecar(path: sidecar))

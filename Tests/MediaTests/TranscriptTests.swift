@@ -48,6 +48,21 @@ struct TranscriptTests {
         #expect(s.transcript?.source == .sidecar(path: try TestMedia.path(sidecar)))
     }
 
+    @Test("a Latin-1 sidecar (not valid UTF-8) is read as Latin-1")
+    func latin1Sidecar() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("merclip-latin1-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let video = dir.appendingPathComponent("clip.mp4")
+        try FileManager.default.copyItem(atPath: try TestMedia.path("sidecar_srt.mp4"), toPath: video.path)
+        // "café à la crème" in ISO 8859-1: é = 0xE9, à = 0xE0, è = 0xE8.
+        let cue = Array("1\n00:00:00,500 --> 00:00:01,500\ncaf".utf8) + [0xE9] + Array(" ".utf8) + [0xE0]
+            + Array(" la cr".utf8) + [0xE8] + Array("me\n".utf8)
+        try Data(cue).write(to: dir.appendingPathComponent("clip.srt"))
+        let s = try MediaPreprocessor().process(.file(video.path))
+        #expect(s.transcript?.text == "café à la crème")
+    }
+
     @Test("no transcript anywhere: the language modality is missing")
     func none() throws {
         let s = try MediaPreprocessor().process(.file(try TestMedia.path("tone.mp3")))

@@ -102,7 +102,7 @@ final class WorkerProcess {
     init(broker: Broker, db: ScratchDatabase, model: String, group: String = "workers", topic: String = "segments",
          name: String, batchSize: Int = 4, extra: [String] = []) throws {
         log = Assets.dir.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: merclipBinary())
         process.arguments = ["worker", "--brokers", broker.bootstrap, "--group", group, "--topic", topic,
                              "--results-topic", "segment-results", "--dlq-topic", "segments-dlq",
