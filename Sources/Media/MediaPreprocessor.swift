@@ -296,8 +296,7 @@ public final class MediaPreprocessor: Sendable {
                            maxPixels: limits.maxPixels, input: input.name)
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let rate = format.stream(v).pointee.avg_frame_rate
-        let frameDuration = rate.num > 0 && rate.den > 0 ? 1 / av_q2d(rate) : 0.04
+        let frameDuration = format.frameDuration(v)
         let parts = decoderThreads == 0 && cores >= 2
             ? FramePlan.split(times: times, parts: cores, frameDuration: frameDuration) {
                 format.indexedKeyframe(atOrBefore: $0, stream: v)?.seconds

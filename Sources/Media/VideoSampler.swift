@@ -22,8 +22,7 @@ struct VideoSampler {
         let block = 3 * converter.size * converter.size
         // A non-reference frame that starts this long before the next time cannot be the frame shown
         // then (for a constant frame rate), so the decoder may skip it.
-        let rate = st.pointee.avg_frame_rate.num > 0 ? st.pointee.avg_frame_rate : st.pointee.r_frame_rate
-        let frameDuration = rate.num > 0 && rate.den > 0 ? 1 / av_q2d(rate) : 0.04
+        let frameDuration = format.frameDuration(streamIndex)
         let skipMargin = 1.5 * max(frameDuration, 0.001)
         // How far a keyframe's presentation time may lie after its index (decode) timestamp.
         let reorderMargin = 4 * max(frameDuration, 0.001)

@@ -107,6 +107,13 @@ final class FormatInput {
 
     func timeBase(_ i: Int) -> Double { av_q2d(stream(i).pointee.time_base) }
 
+    /// Seconds per frame of video stream i: from its average frame rate, else its base rate, else 1/25.
+    func frameDuration(_ i: Int) -> Double {
+        let st = stream(i).pointee
+        let rate = st.avg_frame_rate.num > 0 ? st.avg_frame_rate : st.r_frame_rate
+        return rate.num > 0 && rate.den > 0 ? 1 / av_q2d(rate) : 0.04
+    }
+
     /// Container format name, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
     var formatName: String { String(cString: context.pointee.iformat.pointee.name) }
 
