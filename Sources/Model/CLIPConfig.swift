@@ -8,6 +8,14 @@ extension KeyedDecodingContainer {
     }
 }
 
+/// The checks both encoder configs share: heads divide the width, and the activation is known.
+func validateTransformer(_ what: String, hiddenSize: Int, heads: Int, act: String) throws {
+    guard hiddenSize > 0, heads > 0, hiddenSize % heads == 0 else {
+        throw ModelError.config("\(what): hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(heads)")
+    }
+    _ = try Activation(name: act)
+}
+
 /// Image (and spectrogram) encoder: HF `CLIPVisionConfig`. Missing keys take the ViT-B/32 values.
 public struct VisionConfig: Codable, Sendable, Equatable {
     public var hiddenSize = 768
@@ -47,13 +55,10 @@ public struct VisionConfig: Codable, Sendable, Equatable {
     public var tokens: Int { patchesPerSide * patchesPerSide + 1 }
 
     public func validate(_ what: String) throws {
-        guard hiddenSize > 0, numAttentionHeads > 0, hiddenSize % numAttentionHeads == 0 else {
-            throw ModelError.config("\(what): hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
-        }
+        try validateTransformer(what, hiddenSize: hiddenSize, heads: numAttentionHeads, act: hiddenAct)
         guard patchSize > 0, imageSize % patchSize == 0 else {
             throw ModelError.config("\(what): image_size \(imageSize) is not a multiple of patch_size \(patchSize)")
         }
-        _ = try Activation(name: hiddenAct)
     }
 }
 
@@ -95,10 +100,7 @@ public struct TextConfig: Codable, Sendable, Equatable {
     }
 
     public func validate(_ what: String) throws {
-        guard hiddenSize > 0, numAttentionHeads > 0, hiddenSize % numAttentionHeads == 0 else {
-            throw ModelError.config("\(what): hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
-        }
-        _ = try Activation(name: hiddenAct)
+        try validateTransformer(what, hiddenSize: hiddenSize, heads: numAttentionHeads, act: hiddenAct)
     }
 }
 
