@@ -79,7 +79,7 @@ final class FrameConverter {
         let keep: Range<Int> = sideways || midH == g.scaledH ? 0..<midW
             : { let lo = rotation == 180 ? g.scaledW - g.left - size : g.left; return lo..<(lo + size) }()
         let source = sideways || isRGB ? nil : FrameConverter.sourceColumns(for: keep, width: width, scaledWidth: midW, format: format)
-        let sourceX = source?.lowerBound ?? 0, sourceW = source?.count ?? width
+        let sourceX = source?.columns.lowerBound ?? 0, sourceW = source?.columns.count ?? width
         if !isRGB {
             // Chroma upsampling with swscale's default bicubic (B = 0, C = 0.6), as `ffmpeg -vf
             // scale=flags=bicubic+accurate_rnd+full_chroma_int -pix_fmt rgb24` makes an RGB frame.
@@ -100,7 +100,7 @@ final class FrameConverter {
         if isRGB {
             try scale(across, f.data.0, f.linesize.0, height, into: &mid, 0, midStride)
         } else {
-            let offsets = source.map { FrameConverter.planeOffsets(format, x: $0.lowerBound)! } ?? [0, 0, 0, 0]
+            let offsets = source?.offsets ?? [0, 0, 0, 0]
             let converted: Int32 = full.withUnsafeMutableBufferPointer { dst in
                 var dstData: UnsafeMutablePointer<UInt8>? = dst.baseAddress! + sourceX * 3
                 var dstStride = Int32(fullStride)
@@ -148,9 +148,11 @@ final class FrameConverter {
     }
 
     /// The source columns (a multiple of 32 wide margin included) that a horizontal bicubic resize of
-    /// `width` → `scaledWidth` reads to make the output columns `keep`; nil when that is (nearly) all of
-    /// them or the pixel format's planes cannot be cut at a column.
-    static func sourceColumns(for keep: Range<Int>, width: Int, scaledWidth: Int, format: AVPixelFormat) -> Range<Int>? {
+    /// `width` → `scaledWidth` reads to make the output columns `keep`, with the byte offsets of their
+    /// first column in each plane; nil when that is (nearly) all of them or the pixel format's planes
+    /// cannot be cut at a column.
+    static func sourceColumns(for keep: Range<Int>, width: Int, scaledWidth: Int,
+                              format: AVPixelFormat) -> (columns: Range<Int>, offsets: [Int])? {
         let ratio = Double(width) / Double(scaledWidth)
         // Bicubic support is 2 output-pixel widths each side (times the ratio when shrinking), plus
         // room for the chroma upsampling filter at the cut.
@@ -158,8 +160,8 @@ final class FrameConverter {
         let lo = max(0, (Int((Double(keep.lowerBound) + 0.5) * ratio - 0.5 - reach) & ~31))
         var hi = min(width, Int(((Double(keep.upperBound) - 0.5) * ratio - 0.5 + reach).rounded(.up)))
         if hi < width { hi = min(width, lo + ((hi - lo + 31) & ~31)) }
-        guard hi - lo < width * 7 / 8, planeOffsets(format, x: lo) != nil else { return nil }
-        return lo..<hi
+        guard hi - lo < width * 7 / 8, let offsets = planeOffsets(format, x: lo) else { return nil }
+        return (lo..<hi, offsets)
     }
 
     /// Byte offsets into each plane of the pixel at column `x` (a multiple of 32), for planar and

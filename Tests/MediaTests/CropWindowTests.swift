@@ -7,7 +7,9 @@ import Testing
 struct CropWindowTests {
     @Test("1280 → 398 wide, crop 87..<311: source columns cover the bicubic reach plus a margin, cut at multiples of 32")
     func landscape720p() throws {
-        let r = try #require(FrameConverter.sourceColumns(for: 87..<311, width: 1280, scaledWidth: 398, format: AV_PIX_FMT_YUV420P))
+        let window = try #require(FrameConverter.sourceColumns(for: 87..<311, width: 1280, scaledWidth: 398, format: AV_PIX_FMT_YUV420P))
+        let r = window.columns
+        #expect(window.offsets == FrameConverter.planeOffsets(AV_PIX_FMT_YUV420P, x: r.lowerBound))
         let ratio = 1280.0 / 398
         #expect(r.lowerBound % 32 == 0 && (r.count % 32 == 0 || r.upperBound == 1280))
         // Every source pixel within 2 output pixels (bicubic support) of a kept column, plus 16 for chroma.
@@ -18,9 +20,9 @@ struct CropWindowTests {
 
     @Test("nearly the whole width, or a format whose planes cannot be cut: no window")
     func noWindow() {
-        #expect(FrameConverter.sourceColumns(for: 38..<262, width: 300, scaledWidth: 300, format: AV_PIX_FMT_YUV420P) == nil)
-        #expect(FrameConverter.sourceColumns(for: 87..<311, width: 1280, scaledWidth: 398, format: AV_PIX_FMT_YUYV422) == nil)
-        #expect(FrameConverter.sourceColumns(for: 87..<311, width: 1280, scaledWidth: 398, format: AV_PIX_FMT_PAL8) == nil)
+        #expect(FrameConverter.sourceColumns(for: 38..<262, width: 300, scaledWidth: 300, format: AV_PIX_FMT_YUV420P)?.columns == nil)
+        #expect(FrameConverter.sourceColumns(for: 87..<311, width: 1280, scaledWidth: 398, format: AV_PIX_FMT_YUYV422)?.columns == nil)
+        #expect(FrameConverter.sourceColumns(for: 87..<311, width: 1280, scaledWidth: 398, format: AV_PIX_FMT_PAL8)?.columns == nil)
     }
 
     @Test("plane byte offsets of column 64", arguments: [
