@@ -4,14 +4,11 @@ import Foundation
 public final class KafkaProducer: @unchecked Sendable {
     private let client: RDKafkaProducer
     private let poller: PollThread
-    private let link: BrokerLink
 
     /// `onReachability` is called (on the producer's poll thread) when every broker became
     /// unreachable (false) and when one answers again (true), with librdkafka's reason.
     public init(config: KafkaProducerConfig, onReachability: (@Sendable (Bool, String) -> Void)? = nil) throws {
-        let link = BrokerLink(onChange: onReachability)
-        self.link = link
-        let client = try RDKafkaProducer(properties: config.properties, link: link)
+        let client = try RDKafkaProducer(properties: config.properties, link: BrokerLink(onChange: onReachability))
         self.client = client
         poller = PollThread(name: "merclip-kafka-producer") {
             client.poll(timeoutMs: 100)
@@ -20,7 +17,7 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// False from librdkafka's "all brokers down" until a broker answers again.
-    public var brokersReachable: Bool { link.isUp }
+    public var brokersReachable: Bool { client.brokersReachable }
 
     /// Sends one record and returns where the broker stored it. Throws when delivery failed
     /// after librdkafka's retries (`message.timeout.ms`).

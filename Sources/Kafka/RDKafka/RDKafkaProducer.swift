@@ -29,6 +29,9 @@ final class RDKafkaProducer: @unchecked Sendable {
     /// Serves delivery reports and callbacks for up to `timeoutMs` (blocking).
     func poll(timeoutMs: Int32) { _ = rd_kafka_poll(handle.pointer, timeoutMs) }
 
+    /// False from librdkafka's "all brokers down" until a broker answers again (see BrokerLink).
+    var brokersReachable: Bool { link.isUp }
+
     /// While the brokers are down, a metadata probe now and then (see BrokerLink).
     func probeIfDown() { link.probeIfDown(handle.pointer) }
 
