@@ -60,7 +60,10 @@ public final class MetricsServer: @unchecked Sendable {
         let path = request.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
         let (status, type, body): (String, String, String)
         switch path.split(separator: "?").first.map(String.init) ?? path {
-        case "/metrics": (status, type, body) = ("200 OK", "text/plain; version=0.0.4", metrics.render())
+        case "/metrics":
+            // merclip_ready is what /readyz says at this scrape: one source for both.
+            metrics.set("merclip_ready", ready() ? 1 : 0)
+            (status, type, body) = ("200 OK", "text/plain; version=0.0.4", metrics.render())
         case "/healthz": (status, type, body) = ("200 OK", "text/plain", "ok\n")
         case "/readyz":
             (status, type, body) = ready() ? ("200 OK", "text/plain", "ready\n")

@@ -35,19 +35,15 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
                 let dropped = state.dropPending(Set(tps))
                 log.info("partitions revoked", ["partitions": tps.map(\.description).joined(separator: ","), "dropped": dropped])
             })
-        let metrics = self.metrics
         producer = try KafkaProducer(config: KafkaProducerConfig(common: config.kafka)) { up, why in
             if up { log.info("Kafka brokers reachable again", ["why": why]) } else { log.warn("Kafka brokers unreachable", ["why": why]) }
-            metrics.set("merclip_ready", up && state.ready ? 1 : 0)
         }
         writer = ResultWriter(url: config.postgresURL)
     }
 
     /// Whether the worker is consuming, its sinks answered last time and a Kafka broker is reachable.
-    public var isReady: Bool { state.ready && producer.brokersReachable }
+    public var isReady: Bool { state.sinksReady && producer.brokersReachable }
 
-    /// Sets the `merclip_ready` gauge from `isReady`.
-    private func publishReady() { metrics.set("merclip_ready", isReady ? 1 : 0) }
 
     /// Asks the loop to stop after the batch in flight; `run` then returns.
     public func stop() { state.stopping = true }
@@ -57,16 +53,14 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
         try consumer.subscribe(topics: config.topics)
         log.info("consuming", ["topics": config.topics.joined(separator: ","), "group": config.group,
                                "model": "\(scorer.modelName)@\(scorer.modelVersion)", "batch": config.batchSize])
-        state.ready = writer.ping()
-        publishReady()
-        if !state.ready { log.warn("Postgres does not answer yet; results will wait for it") }
+        state.sinksReady = writer.ping()
+        if !state.sinksReady { log.warn("Postgres does not answer yet; results will wait for it") }
         while !state.stopping {
             let batch = try collect()
             updateLag()
             if batch.isEmpty {
-                if !state.ready {   // idle and not ready: see whether Postgres is back
-                    state.ready = writer.ping()
-                    publishReady()
+                if !state.sinksReady {   // idle and not ready: see whether Postgres is back
+                    state.sinksReady = writer.ping()
                 }
                 continue
             }
@@ -280,15 +274,11 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
             do {
                 try body()
                 metrics.observe("merclip_stage_seconds", ["stage": sink], Date().timeIntervalSince(start))
-                if !state.ready {
-                    state.ready = true
-                    publishReady()
-                }
+                state.sinksReady = true
                 return
             } catch {
                 metrics.inc("merclip_retries_total", ["sink": sink])
-                state.ready = false
-                publishReady()
+                state.sinksReady = false
                 if counts(error) { counted += 1 }
                 if counted >= attempts {
                     log.error("giving up", ["sink": sink, "error": "\(error)"])
@@ -354,15 +344,16 @@ final class WorkerState: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [KafkaMessage] = []
     private var _stopping = false
-    private var _ready = false
+    private var _sinksReady = false
 
     var stopping: Bool {
         get { lock.withLock { _stopping } }
         set { lock.withLock { _stopping = newValue } }
     }
-    var ready: Bool {
-        get { lock.withLock { _ready } }
-        set { lock.withLock { _ready = newValue } }
+    /// Whether the sinks (Postgres, the result send, the commit) answered last time.
+    var sinksReady: Bool {
+        get { lock.withLock { _sinksReady } }
+        set { lock.withLock { _sinksReady = newValue } }
     }
     var pendingCount: Int { lock.withLock { pending.count } }
     func add(_ m: KafkaMessage) { lock.withLock { pending.append(m) } }

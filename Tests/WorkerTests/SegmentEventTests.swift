@@ -101,10 +101,12 @@ struct MetricsTests {
         #expect(body.contains(#"merclip_stage_seconds_bucket{stage="model",le="0.5"} 1"#))
         #expect(body.contains(#"merclip_consumer_lag{partition="0",topic="segments"} 7"#))
         #expect(body.contains("# TYPE merclip_end_to_end_seconds histogram"))
+        #expect(body.contains("merclip_ready 0"), "the gauge says what /readyz says")
         #expect(try get(server.port, "/healthz").0 == 200)
         #expect(try get(server.port, "/readyz").0 == 503)
         ready.value = true
         #expect(try get(server.port, "/readyz").0 == 200)
+        #expect(try get(server.port, "/metrics").1.contains("merclip_ready 1"))
         #expect(try get(server.port, "/nope").0 == 404)
     }
 }
