@@ -85,9 +85,10 @@ public final class MediaPreprocessor: Sendable {
             return [UInt8](data.prefix(16))
         case .file(let path):
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw MediaError(.unreadable, input: path, reason: "no such file")
             }
+            if isDirectory.boolValue { throw MediaError(.unreadable, input: path, reason: "a directory, not a media file") }
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw MediaError(.unreadable, input: path, reason: "cannot open the file for reading")
             }

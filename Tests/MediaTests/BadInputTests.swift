@@ -68,7 +68,13 @@ struct BadInputTests {
             _ = try MediaPreprocessor().process(.file("/nonexistent/x.mp4"))
             Issue.record("no error")
         } catch let e as MediaError {
-            #expect(e.code == .unreadable && e.input == "/nonexistent/x.mp4")
+            #expect(e.code == .unreadable && e.input == "/nonexistent/x.mp4" && e.reason == "no such file")
+        }
+        do {
+            _ = try MediaPreprocessor().process(.file(TestMedia.directory.path))
+            Issue.record("no error")
+        } catch let e as MediaError {
+            #expect(e.code == .unreadable && e.reason == "a directory, not a media file")
         }
         try expectError(.invalidWindow, "index.mp4", window: SegmentWindow(start: 9, duration: 1))
         try expectError(.invalidWindow, "index.mp4", window: SegmentWindow(start: -1, duration: 1))
