@@ -86,7 +86,8 @@ public final class MediaPreprocessor: Sendable {
         case .file(let path):
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw MediaError(.unreadable, input: path, reason: "no such file")
+                throw MediaError(.unreadable, input: path, reason: path.contains("://")
+                    ? "no such file (a local path is expected here, not a URL)" : "no such file")
             }
             if isDirectory.boolValue { throw MediaError(.unreadable, input: path, reason: "a directory, not a media file") }
             guard let handle = FileHandle(forReadingAtPath: path) else {

@@ -76,6 +76,12 @@ struct BadInputTests {
         } catch let e as MediaError {
             #expect(e.code == .unreadable && e.reason == "a directory, not a media file")
         }
+        do {
+            _ = try MediaPreprocessor().process(.file("https://example.com/x.mp4"))
+            Issue.record("no error")
+        } catch let e as MediaError {
+            #expect(e.code == .unreadable && e.reason.contains("not a URL"))
+        }
         try expectError(.invalidWindow, "index.mp4", window: SegmentWindow(start: 9, duration: 1))
         try expectError(.invalidWindow, "index.mp4", window: SegmentWindow(start: -1, duration: 1))
         try expectError(.corrupt, "corrupt.mp4", window: SegmentWindow(start: 0, duration: 1), bytes: true)
