@@ -1,5 +1,6 @@
 // The `merclip` command: one subcommand per file in this folder.
 import ArgumentParser
+import Foundation
 
 @main
 struct Merclip: AsyncParsableCommand {
@@ -18,9 +19,22 @@ struct Merclip: AsyncParsableCommand {
             IngestCommand.self,
             ReplayCommand.self,
             Embed.self, Tokenize.self, ModelCommand.self, Bench.self,
-            // MODEL-COMMANDS (engine issue)
-            // MEDIA-COMMANDS (media issue)
             Preprocess.self, Score.self,
         ]
     )
+
+    /// ArgumentParser's own `main`, except that a Foundation file error is printed as
+    /// "cannot read|write PATH: reason" instead of its NSError dump.
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: FileError(error) ?? error)
+        }
+    }
 }

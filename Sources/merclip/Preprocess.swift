@@ -43,6 +43,13 @@ struct Preprocess: ParsableCommand {
     @Option(help: "Decode time limit in seconds.")
     var decodeTimeout: Double = MediaLimits.default.decodeTimeLimit
 
+    func validate() throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--output \(output) exists and is not a directory")
+        }
+    }
+
     func run() throws {
         var config: MediaPreprocessConfig
         if let model {

@@ -80,4 +80,19 @@ struct ModelCLITests {
         #expect((lines[1]["error"] as? [String: Any])?["poison"] as? Bool == true)
         #expect(r.stdout.contains("missing.mp4"))
     }
+
+    @Test("an output path that cannot be written is named with the reason, not a Foundation error dump")
+    func unwritableOutput() throws {
+        let file = tmp.appendingPathComponent("a-file")
+        try "x".write(to: file, atomically: true, encoding: .utf8)
+        let below = try runProcess(merclipBinary(), ["model", "init", "--random", "--preset", "tiny",
+                                                     "--out", file.path + "/model"])
+        #expect(below.status == 1)
+        #expect(below.stderr.contains("cannot write \(file.path)/model: Not a directory"), "\(below.stderr)")
+        let onFile = try runProcess(merclipBinary(), ["preprocess", repoRoot.appendingPathComponent("ops/demo.sh").path,
+                                                      "--output", file.path])
+        #expect(onFile.status != 0)
+        #expect(onFile.stderr.contains("--output \(file.path) exists and is not a directory"), "\(onFile.stderr)")
+        #expect(!below.stderr.contains("NSCocoaErrorDomain") && !onFile.stderr.contains("NSCocoaErrorDomain"))
+    }
 }
