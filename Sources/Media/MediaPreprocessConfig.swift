@@ -1,5 +1,6 @@
 // MediaPreprocessConfig: frame count, image size, CLIP mean/std and spectrogram parameters, from a model's config.json.
 import Foundation
+import Tensor
 
 public struct AudioSpectrogramConfig: Sendable, Equatable {
     public var sampleRate = 16000
@@ -41,7 +42,7 @@ public struct MediaPreprocessConfig: Sendable, Equatable {
     public init(modelDirectory: String) throws {
         let path = URL(fileURLWithPath: modelDirectory).appendingPathComponent("config.json").path
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw MediaConfigError(path: path, reason: "cannot read the file")
+            throw MediaConfigError(path: path, reason: "cannot read: \(whyUnreadable(path))")
         }
         try self.init(configJSON: data, name: path)
     }

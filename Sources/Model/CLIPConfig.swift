@@ -125,7 +125,7 @@ public struct HFCLIPConfig: Codable, Sendable {
     }
 
     public static func load(_ path: String) throws -> HFCLIPConfig {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError.io("\(path): cannot read") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError.io("\(path): cannot read: \(whyUnreadable(path))") }
         do { return try JSONDecoder().decode(HFCLIPConfig.self, from: data) } catch let e as ModelError {
             throw ModelError.config("\(path): \(e)")
         } catch { throw ModelError.config("\(path): \(error)") }

@@ -4,6 +4,7 @@
 // Special-token strings inside the text ("<|endoftext|>") are tokenised as plain text, as the training
 // reference does: a transcript cannot inject an EOS.
 import Foundation
+import Tensor
 
 public struct CLIPTokenizer: Sendable {
     public let vocab: [String: Int]
@@ -19,14 +20,14 @@ public struct CLIPTokenizer: Sendable {
     }
 
     public init(vocabPath: String, mergesPath: String, maxTokens: Int = 77) throws {
-        guard let vdata = FileManager.default.contents(atPath: vocabPath) else { throw ModelError.io("\(vocabPath): cannot read") }
+        guard let vdata = FileManager.default.contents(atPath: vocabPath) else { throw ModelError.io("\(vocabPath): cannot read: \(whyUnreadable(vocabPath))") }
         guard let v = try? JSONSerialization.jsonObject(with: vdata) as? [String: Any] else {
             throw ModelError.format("\(vocabPath): not a JSON object of token → id")
         }
         var vocab: [String: Int] = [:]
         for (k, id) in v { if let n = id as? NSNumber { vocab[k] = n.intValue } }
         guard let m = FileManager.default.contents(atPath: mergesPath), let text = String(data: m, encoding: .utf8) else {
-            throw ModelError.io("\(mergesPath): cannot read")
+            throw ModelError.io("\(mergesPath): cannot read: \(whyUnreadable(mergesPath))")
         }
         var ranks: [String: Int] = [:]
         var r = 0

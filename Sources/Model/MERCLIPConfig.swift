@@ -1,5 +1,6 @@
 // The MER-CLIP model directory's config.json (format "merclip-model/1"), Codable with the documented defaults.
 import Foundation
+import Tensor
 
 public enum Modality: String, Codable, Sendable, CaseIterable {
     case language, vision, audio
@@ -178,7 +179,7 @@ public struct MERCLIPConfig: Codable, Sendable, Equatable {
     }
 
     public static func load(_ path: String) throws -> MERCLIPConfig {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError.io("\(path): cannot read") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ModelError.io("\(path): cannot read: \(whyUnreadable(path))") }
         let c: MERCLIPConfig
         do { c = try JSONDecoder().decode(MERCLIPConfig.self, from: data) } catch {
             throw ModelError.config("\(path): \(error)")

@@ -21,7 +21,7 @@ public enum Npy {
     public enum Values { case float([Float]), int([Int]) }
 
     public static func read(_ path: String) throws -> (shape: [Int], values: Values) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw TensorError.io("\(path): cannot read") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw TensorError.io("\(path): cannot read: \(whyUnreadable(path))") }
         return try parse(data, name: path)
     }
 

@@ -1,6 +1,7 @@
 // CLI helper: open a model directory that is either an HF CLIP checkpoint or a MER-CLIP model, for embed/tokenize.
 import Foundation
 import Model
+import Tensor
 
 /// The encoders and tokenizer the embed and tokenize commands need, from either kind of directory.
 struct EncoderDirectory {
@@ -41,7 +42,7 @@ struct EncoderDirectory {
 func readLines(_ path: String) throws -> [String] {
     let data: Data
     if path == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else {
-        guard let d = FileManager.default.contents(atPath: path) else { throw ModelError.io("\(path): cannot read") }
+        guard let d = FileManager.default.contents(atPath: path) else { throw ModelError.io("\(path): cannot read: \(whyUnreadable(path))") }
         data = d
     }
     guard let text = String(data: data, encoding: .utf8) else { throw ModelError.io("\(path): not UTF-8 text") }

@@ -81,8 +81,8 @@ struct ModelCLITests {
         #expect(r.stdout.contains("missing.mp4"))
     }
 
-    @Test("an output path that cannot be written is named with the reason, not a Foundation error dump")
-    func unwritableOutput() throws {
+    @Test("a path that cannot be read or written is named with the reason, not a Foundation error dump")
+    func unusablePaths() throws {
         let file = tmp.appendingPathComponent("a-file")
         try "x".write(to: file, atomically: true, encoding: .utf8)
         let below = try runProcess(merclipBinary(), ["model", "init", "--random", "--preset", "tiny",
@@ -94,5 +94,10 @@ struct ModelCLITests {
         #expect(onFile.status != 0)
         #expect(onFile.stderr.contains("--output \(file.path) exists and is not a directory"), "\(onFile.stderr)")
         #expect(!below.stderr.contains("NSCocoaErrorDomain") && !onFile.stderr.contains("NSCocoaErrorDomain"))
+        let noModel = try runProcess(merclipBinary(), ["model", "inspect", tmp.appendingPathComponent("none").path])
+        #expect(noModel.status == 1)
+        #expect(noModel.stderr.contains("none/config.json: cannot read: No such file or directory"), "\(noModel.stderr)")
+        let dirModel = try runProcess(merclipBinary(), ["score", "--model", tmp.path, file.path])
+        #expect(dirModel.stderr.contains("config.json: cannot read: No such file or directory"), "\(dirModel.stderr)")
     }
 }
