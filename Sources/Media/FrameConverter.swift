@@ -6,12 +6,7 @@ final class FrameConverter {
     /// Clockwise rotation (0, 90, 180, 270) that displays the picture upright.
     let rotation: Int
     private let lut: [[Float]]  // per channel: byte value → normalised float
-    private var toRGB: OpaquePointer?   // source → full-resolution RGB
-    private var across: OpaquePointer?  // RGB → RGB resized along the displayed horizontal
-    private var along: OpaquePointer?   // RGB → RGB resized along the displayed vertical
-    private var full: [UInt8] = []
-    private var mid: [UInt8] = []
-    private var rgb: [UInt8] = []
+    private let scalers = Scalers.take()
     private let input: String
     private let maxPixels: Int
 
@@ -23,11 +18,7 @@ final class FrameConverter {
         lut = (0..<3).map { c in (0..<256).map { (Float($0) / 255 - mean[c]) / std[c] } }
     }
 
-    deinit {
-        sws_freeContext(toRGB)
-        sws_freeContext(across)
-        sws_freeContext(along)
-    }
+    deinit { Scalers.give(scalers) }
 
     /// swscale's bicubic (B, C) = (0, 0.5): Keys' cubic convolution with a = -0.5, as PIL's BICUBIC (and so
     /// CLIP's torchvision Resize) uses; swscale's own default is C = 0.6, which rings more at edges.
@@ -62,6 +53,7 @@ final class FrameConverter {
         let sar = f.sample_aspect_ratio.num > 0 && f.sample_aspect_ratio.den > 0 ? av_q2d(f.sample_aspect_ratio) : 1
         let g = FrameConverter.geometry(width: width, height: height, sar: sar, rotation: rotation, size: size)
         let format = AVPixelFormat(rawValue: f.format)
+        let s = scalers
         guard sws_isSupportedInput(format) != 0 else {
             throw MediaError(.unsupportedCodec, input: input, reason: "pixel format \(f.format) cannot be converted")
         }
@@ -83,38 +75,38 @@ final class FrameConverter {
         if !isRGB {
             // Chroma upsampling with swscale's default bicubic (B = 0, C = 0.6), as `ffmpeg -vf
             // scale=flags=bicubic+accurate_rnd+full_chroma_int -pix_fmt rgb24` makes an RGB frame.
-            toRGB = try context(toRGB, sourceW, height, format, sourceW, height, flags, pil: false)
+            s.toRGB = try context(s.toRGB, sourceW, height, format, sourceW, height, flags, pil: false)
             // The picture's own colour matrix and range (swscale assumes BT.601 limited range otherwise).
             let space = f.colorspace == AVCOL_SPC_UNSPECIFIED || f.colorspace == AVCOL_SPC_RGB
                 ? SWS_CS_DEFAULT : Int32(f.colorspace.rawValue)
             let srcFull: Int32 = f.color_range == AVCOL_RANGE_JPEG ? 1 : 0
-            sws_setColorspaceDetails(toRGB, sws_getCoefficients(space), srcFull, sws_getCoefficients(SWS_CS_DEFAULT), 1,
+            sws_setColorspaceDetails(s.toRGB, sws_getCoefficients(space), srcFull, sws_getCoefficients(SWS_CS_DEFAULT), 1,
                                      0, 1 << 16, 1 << 16)
         }
-        across = try context(across, width, height, AV_PIX_FMT_RGB24, midW, midH, flags)
-        along = try context(along, keep.count, midH, AV_PIX_FMT_RGB24, sideways ? g.scaledW : keep.count, g.scaledH, flags)
+        s.across = try context(s.across, width, height, AV_PIX_FMT_RGB24, midW, midH, flags)
+        s.along = try context(s.along, keep.count, midH, AV_PIX_FMT_RGB24, sideways ? g.scaledW : keep.count, g.scaledH, flags)
         let fullStride = (width * 3 + 31) & ~31, midStride = (midW * 3 + 31) & ~31, stride = (g.scaledW * 3 + 31) & ~31
-        if !isRGB { ensure(&full, fullStride * height) }
-        ensure(&mid, midStride * midH)
-        ensure(&rgb, stride * g.scaledH)
+        if !isRGB { ensure(&s.full, fullStride * height) }
+        ensure(&s.mid, midStride * midH)
+        ensure(&s.rgb, stride * g.scaledH)
         if isRGB {
-            try scale(across, f.data.0, f.linesize.0, height, into: &mid, 0, midStride)
+            try scale(s.across, f.data.0, f.linesize.0, height, into: &s.mid, 0, midStride)
         } else {
             let offsets = source?.offsets ?? [0, 0, 0, 0]
-            let converted: Int32 = full.withUnsafeMutableBufferPointer { dst in
+            let converted: Int32 = s.full.withUnsafeMutableBufferPointer { dst in
                 var dstData: UnsafeMutablePointer<UInt8>? = dst.baseAddress! + sourceX * 3
                 var dstStride = Int32(fullStride)
                 var src: [UnsafePointer<UInt8>?] = [f.data.0, f.data.1, f.data.2, f.data.3].enumerated().map { i, p in
                     p.map { UnsafePointer($0 + offsets[i]) }
                 }
                 var srcStride: [Int32] = [f.linesize.0, f.linesize.1, f.linesize.2, f.linesize.3]
-                return sws_scale(toRGB, &src, &srcStride, 0, Int32(height), &dstData, &dstStride)
+                return sws_scale(s.toRGB, &src, &srcStride, 0, Int32(height), &dstData, &dstStride)
             }
             guard converted > 0 else { throw MediaError(.corrupt, input: input, reason: "cannot convert a picture to RGB") }
-            try full.withUnsafeMutableBufferPointer { try scale(across, $0.baseAddress, Int32(fullStride), height, into: &mid, 0, midStride) }
+            try s.full.withUnsafeMutableBufferPointer { try scale(s.across, $0.baseAddress, Int32(fullStride), height, into: &s.mid, 0, midStride) }
         }
-        try mid.withUnsafeMutableBufferPointer {
-            try scale(along, $0.baseAddress! + keep.lowerBound * 3, Int32(midStride), midH, into: &rgb, keep.lowerBound * 3, stride)
+        try s.mid.withUnsafeMutableBufferPointer {
+            try scale(s.along, $0.baseAddress! + keep.lowerBound * 3, Int32(midStride), midH, into: &s.rgb, keep.lowerBound * 3, stride)
         }
         crop(g, stride: stride, into: out)
     }
@@ -187,7 +179,7 @@ final class FrameConverter {
                       stride: Int, into out: UnsafeMutablePointer<Float>) {
         let s = size, plane = s * s
         let sw = g.scaledW, sh = g.scaledH
-        rgb.withUnsafeBufferPointer { src in
+        scalers.rgb.withUnsafeBufferPointer { src in
             lut[0].withUnsafeBufferPointer { r in
             lut[1].withUnsafeBufferPointer { gl in
             lut[2].withUnsafeBufferPointer { b in
