@@ -31,6 +31,11 @@ pg_start() {
   if as_pg "$pgbin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
     echo "services: postgres already running on port $port" >&2
   else
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "services: port $port is already taken by another server (another checkout's ops/services.sh? stop it there with" \
+        "'ops/services.sh stop', or choose another port with MERCLIP_PG_PORT)" >&2
+      exit 1
+    fi
     as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
       -o "-p $port -k $pgdata -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null 2>>"$dir/pg_ctl.log" \
       || { tail -20 "$pgdata/server.log" >&2; exit 1; }
