@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "TestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Kafka", "Sinks", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Tensor", "Sinks", "TestSupport"]),
         .testTarget(name: "DeployTests", dependencies: ["Sinks", "TestSupport", .product(name: "Yams", package: "Yams")]),
     ]
 )

@@ -5,6 +5,8 @@ public struct ResultRow: Sendable, Equatable {
     public var segmentID: String
     public var modelVersion: String
     public var task: String
+    /// The label set the scores are for ("default": the model's own labels); part of the row's identity.
+    public var labelSet: String
     public var modelName: String
     public var streamID: String
     public var startMs: Int64
@@ -29,7 +31,9 @@ public struct ResultRow: Sendable, Equatable {
                 modalities: [String], modelTrained: Bool, decodeMs: Double? = nil, modelMs: Double? = nil,
                 endToEndMs: Double? = nil, replayID: String? = nil,
                 source: (topic: String, partition: Int32, offset: Int64)? = nil,
-                producedAt: Date? = nil, scoredAt: Date = Date(), metadataJSON: String = "{}") {
+                producedAt: Date? = nil, scoredAt: Date = Date(), metadataJSON: String = "{}",
+                labelSet: String = ResultRow.defaultLabelSet) {
+        self.labelSet = labelSet
         self.segmentID = segmentID; self.modelVersion = modelVersion; self.task = task; self.modelName = modelName
         self.streamID = streamID; self.startMs = startMs; self.durationMs = durationMs; self.kind = kind
         self.scores = scores; self.predicted = predicted; self.modalities = modalities; self.modelTrained = modelTrained
@@ -37,8 +41,11 @@ public struct ResultRow: Sendable, Equatable {
         self.source = source; self.producedAt = producedAt; self.scoredAt = scoredAt; self.metadataJSON = metadataJSON
     }
 
+    /// The label set of rows scored with the model's own labels.
+    public static let defaultLabelSet = "default"
+
     public static func == (a: ResultRow, b: ResultRow) -> Bool {
-        a.segmentID == b.segmentID && a.modelVersion == b.modelVersion && a.task == b.task
+        a.segmentID == b.segmentID && a.modelVersion == b.modelVersion && a.task == b.task && a.labelSet == b.labelSet
             && a.scores.map(\.0) == b.scores.map(\.0) && a.scores.map(\.1) == b.scores.map(\.1)
             && a.predicted == b.predicted
     }

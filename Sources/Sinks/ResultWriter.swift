@@ -8,7 +8,7 @@ public final class ResultWriter: @unchecked Sendable {
     /// Connects lazily, so a worker can start while Postgres is down and retry.
     public init(url: String) { self.url = url }
 
-    /// Upserts every row on (segment_id, model_version, task) and records failures once per
+    /// Upserts every row on (segment_id, model_version, task, label_set) and records failures once per
     /// source offset, all in one transaction. Blocking. A lost connection is dropped, so the
     /// next call reconnects; the error says whether to retry.
     public func write(results: [ResultRow], failures: [FailureRow]) throws {
@@ -44,10 +44,10 @@ public final class ResultWriter: @unchecked Sendable {
     static let upsert = """
         INSERT INTO results (segment_id, model_version, task, model_name, stream_id, start_ms, duration_ms, kind,
             scores, predicted, modalities, model_trained, decode_ms, model_ms, end_to_end_ms, replay_id,
-            source_topic, source_partition, source_offset, produced_at, scored_at, written_at, metadata)
+            source_topic, source_partition, source_offset, produced_at, scored_at, written_at, metadata, label_set)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::text[], $11::text[], $12, $13, $14, $15, $16,
-            $17, $18, $19, $20::timestamptz, $21::timestamptz, now(), $22::jsonb)
-        ON CONFLICT (segment_id, model_version, task) DO UPDATE SET
+            $17, $18, $19, $20::timestamptz, $21::timestamptz, now(), $22::jsonb, $23)
+        ON CONFLICT (segment_id, model_version, task, label_set) DO UPDATE SET
             model_name = EXCLUDED.model_name, stream_id = EXCLUDED.stream_id, start_ms = EXCLUDED.start_ms,
             duration_ms = EXCLUDED.duration_ms, kind = EXCLUDED.kind, scores = EXCLUDED.scores,
             predicted = EXCLUDED.predicted, modalities = EXCLUDED.modalities,
@@ -70,7 +70,7 @@ public final class ResultWriter: @unchecked Sendable {
          r.scoresJSON, pgArray(r.predicted), pgArray(r.modalities), r.modelTrained ? "true" : "false",
          r.decodeMs.map { String($0) }, r.modelMs.map { String($0) }, r.endToEndMs.map { String($0) }, r.replayID,
          r.source?.topic, r.source.map { String($0.partition) }, r.source.map { String($0.offset) },
-         r.producedAt.map(RFC3339.format), RFC3339.format(r.scoredAt), r.metadataJSON])
+         r.producedAt.map(RFC3339.format), RFC3339.format(r.scoredAt), r.metadataJSON, r.labelSet])
     }
 
     static func parameters(_ f: FailureRow) -> [String?] {

@@ -30,6 +30,9 @@ struct ResultMessage {
         self.scoredAt = scoredAt
     }
 
+    /// The label set the segment was scored with, "default" for the model's own labels.
+    var labelSet: String { event.labelSet ?? ResultRow.defaultLabelSet }
+
     func rows() -> [ResultRow] {
         scores.tasks.map { t in
             ResultRow(segmentID: event.segmentID, modelVersion: modelVersion, task: t.task, modelName: modelName,
@@ -38,7 +41,7 @@ struct ResultMessage {
                       modalities: scores.modalities.map(\.rawValue), modelTrained: modelTrained, decodeMs: decodeMs, modelMs: modelMs,
                       endToEndMs: Date().timeIntervalSince(event.producedAt) * 1000, replayID: replayID,
                       source: (message.topic, message.partition, message.offset), producedAt: event.producedAt,
-                      scoredAt: scoredAt, metadataJSON: event.metadataJSON)
+                      scoredAt: scoredAt, metadataJSON: event.metadataJSON, labelSet: labelSet)
         }
     }
 
@@ -53,7 +56,7 @@ struct ResultMessage {
             "segment_id": event.segmentID, "stream_id": event.streamID, "start_ms": event.startMs,
             "duration_ms": event.durationMs,
             "model": ["name": modelName, "version": modelVersion, "trained": modelTrained],
-            "modalities": scores.modalities.map(\.rawValue), "tasks": tasks,
+            "label_set": labelSet, "modalities": scores.modalities.map(\.rawValue), "tasks": tasks,
             "latency_ms": ["decode": decodeMs, "model": modelMs,
                            "end_to_end": Date().timeIntervalSince(event.producedAt) * 1000],
             "source": ["topic": message.topic, "partition": Int(message.partition), "offset": message.offset],

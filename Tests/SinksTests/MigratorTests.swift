@@ -38,7 +38,7 @@ struct MigratorTests {
         #expect(try db.query("SELECT version FROM schema_migrations") == [["1"]])
     }
 
-    @Test("results upsert on (segment, model version, task); views and roles exist")
+    @Test("results upsert on (segment, model version, task, label set); views and roles exist")
     func schema() throws {
         let scratch = try ScratchDatabase()
         let db = try scratch.connect()
@@ -48,7 +48,7 @@ struct MigratorTests {
                                  kind, scores, predicted, modalities, produced_at, scored_at)
             VALUES ($1, $2, 'emotion', 'merclip', 's1', 0, 2000, 'multi_label', $3::jsonb, $4::text[],
                     '{vision,audio}', now(), $5::timestamptz)
-            ON CONFLICT (segment_id, model_version, task) DO UPDATE
+            ON CONFLICT (segment_id, model_version, task, label_set) DO UPDATE
               SET scores = EXCLUDED.scores, predicted = EXCLUDED.predicted, scored_at = EXCLUDED.scored_at
             """
         try db.query(insert, ["seg1", "v1", #"{"happy": 0.9, "sad": 0.1}"#, "{happy}", "2026-01-01T00:00:00Z"])

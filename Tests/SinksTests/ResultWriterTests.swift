@@ -6,11 +6,23 @@ import Testing
 
 @Suite("Result writer")
 struct ResultWriterTests {
-    func row(_ id: String, version: String = "v1", happy: Float, metadata: String = "{}") -> ResultRow {
+    func row(_ id: String, version: String = "v1", happy: Float, metadata: String = "{}",
+             labelSet: String = ResultRow.defaultLabelSet) -> ResultRow {
         ResultRow(segmentID: id, modelVersion: version, task: "emotion", modelName: "m", streamID: "s", startMs: 0,
                   durationMs: 2000, kind: "multi_label", scores: [("happy", happy), ("sad", 1 - happy)],
                   predicted: happy > 0.6 ? ["happy"] : [], modalities: ["vision", "audio"], modelTrained: false,
-                  source: ("segments", 1, 7), producedAt: Date(), metadataJSON: metadata)
+                  source: ("segments", 1, 7), producedAt: Date(), metadataJSON: metadata, labelSet: labelSet)
+    }
+
+    @Test("one segment scored with two label sets keeps both rows; a redelivery of either updates only its own")
+    func labelSetsKeptApart() throws {
+        let db = try ScratchDatabase(migrated: true)
+        let writer = ResultWriter(url: db.url)
+        try writer.write(results: [row("a", happy: 0.9), row("a", happy: 0.3, labelSet: "calls")], failures: [])
+        try writer.write(results: [row("a", happy: 0.2, labelSet: "calls")], failures: [])
+        #expect(try db.query("SELECT label_set, scores->>'happy' FROM results ORDER BY 1")
+                == [["calls", "0.2"], ["default", "0.9"]])
+        #expect(try db.count("SELECT count(*) FROM latest_results WHERE segment_id = 'a'") == 2)
     }
 
     @Test("a redelivered batch updates its rows instead of adding more")
