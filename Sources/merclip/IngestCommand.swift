@@ -22,7 +22,7 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Cut each file into windows of this many seconds (default: one segment per file).") var segmentSeconds: Double?
     @Option(help: "File whose text is every segment's transcript.") var transcriptFile: String?
     @Flag(help: "Embed the media bytes in the event (base64) instead of a file:// URI.") var inline = false
-    @Option(name: .customShort("X"), help: "librdkafka property key=value; repeatable.") var kafkaProperties: [String] = []
+    @Option(name: .customShort("X"), help: "librdkafka property key=value; repeatable (also MERCLIP_KAFKA_PROPERTIES, ';'- or newline-separated).") var kafkaProperties: [String] = []
     @Argument(help: "Media files.") var media: [String]
 
     func run() async throws {
@@ -33,7 +33,8 @@ struct IngestCommand: AsyncParsableCommand {
         if let s = segmentSeconds, !(s > 0) { throw ValidationError("--segment-seconds must be > 0") }
         let transcript = try transcriptFile.map { try String(contentsOfFile: $0, encoding: .utf8) }
         let producer = try KafkaProducer(config: KafkaProducerConfig(
-            common: KafkaConfig(bootstrapServers: brokers, extra: try KafkaConfig.parseExtra(kafkaProperties))))
+            common: KafkaConfig(bootstrapServers: brokers, extra: try KafkaConfig.extraProperties(
+                flags: kafkaProperties, environment: ProcessInfo.processInfo.environment))))
         var total = 0
         var failed: [String] = []
         for path in media {
