@@ -9,6 +9,9 @@ public struct ResultRow: Sendable, Equatable {
     public var streamID: String
     public var startMs: Int64
     public var durationMs: Int64
+    /// The window that was scored (the requested one clamped to the media's end), when known.
+    public var scoredStartMs: Int64?
+    public var scoredDurationMs: Int64?
     public var kind: String
     /// Label → probability, in label order.
     public var scores: [(String, Float)]
@@ -29,12 +32,14 @@ public struct ResultRow: Sendable, Equatable {
                 modalities: [String], modelTrained: Bool, decodeMs: Double? = nil, modelMs: Double? = nil,
                 endToEndMs: Double? = nil, replayID: String? = nil,
                 source: (topic: String, partition: Int32, offset: Int64)? = nil,
-                producedAt: Date? = nil, scoredAt: Date = Date(), metadataJSON: String = "{}") {
+                producedAt: Date? = nil, scoredAt: Date = Date(), metadataJSON: String = "{}",
+                scoredStartMs: Int64? = nil, scoredDurationMs: Int64? = nil) {
         self.segmentID = segmentID; self.modelVersion = modelVersion; self.task = task; self.modelName = modelName
         self.streamID = streamID; self.startMs = startMs; self.durationMs = durationMs; self.kind = kind
         self.scores = scores; self.predicted = predicted; self.modalities = modalities; self.modelTrained = modelTrained
         self.decodeMs = decodeMs; self.modelMs = modelMs; self.endToEndMs = endToEndMs; self.replayID = replayID
         self.source = source; self.producedAt = producedAt; self.scoredAt = scoredAt; self.metadataJSON = metadataJSON
+        self.scoredStartMs = scoredStartMs; self.scoredDurationMs = scoredDurationMs
     }
 
     public static func == (a: ResultRow, b: ResultRow) -> Bool {
