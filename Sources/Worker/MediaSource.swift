@@ -86,18 +86,19 @@ public struct MediaSource: Sendable {
         configuration.timeoutIntervalForResource = downloadTimeout
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         let session = URLSession(configuration: configuration, delegate: transfer, delegateQueue: nil)
-        defer { session.invalidateAndCancel() }
         var request = URLRequest(url: url, timeoutInterval: downloadTimeout)
         request.httpMethod = "GET"
         let task = session.dataTask(with: request)
         task.resume()
+        // Ends at the deadline, at a refusal (redirect, size) or when the transfer completes.
         if transfer.done.wait(timeout: .now() + downloadTimeout) == .timedOut {
-            task.cancel()
-            throw WorkerError(.mediaTimeout, String(format: "%@: the download did not finish within %.3g s (%d bytes received)",
-                                                    uri, downloadTimeout, transfer.received))
+            transfer.end(WorkerError(.mediaTimeout, String(format: "%@: the download did not finish within %.3g s (%d bytes received)",
+                                                           uri, downloadTimeout, transfer.received)))
         }
-        let data = try transfer.result()
-        return .bytes(data, name: uri, formatHint: url.pathExtension.isEmpty ? nil : url.pathExtension)
+        task.cancel()
+        session.invalidateAndCancel()
+        if let failure = transfer.failure { throw failure }
+        return .bytes(transfer.data, name: uri, formatHint: url.pathExtension.isEmpty ? nil : url.pathExtension)
     }
 }
 
@@ -107,32 +108,37 @@ private final class Download: NSObject, URLSessionDataDelegate, @unchecked Senda
     let uri: String
     let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
-    private var data = Data()
-    private var failure: WorkerError?
+    private var body = Data()
+    private var refusal: WorkerError?
+    private var ended = false
 
     init(source: MediaSource, uri: String) {
         self.source = source
         self.uri = uri
     }
 
-    var received: Int { lock.withLock { data.count } }
+    var received: Int { lock.withLock { body.count } }
+    var data: Data { lock.withLock { body } }
+    var failure: WorkerError? { lock.withLock { refusal } }
 
-    func result() throws -> Data {
-        try lock.withLock {
-            if let failure { throw failure }
-            return data
+    /// Records the first failure (nil: a normal end) and wakes the waiting download once. The task is
+    /// cancelled by the waiting side, never from inside a delegate callback.
+    func end(_ e: WorkerError?) {
+        let first = lock.withLock { () -> Bool in
+            if refusal == nil { refusal = e }
+            defer { ended = true }
+            return !ended
         }
-    }
-
-    private func fail(_ e: WorkerError, _ task: URLSessionTask) {
-        lock.withLock { if failure == nil { failure = e } }
-        task.cancel()
+        if first { done.signal() }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
         if let refused = source.check(request.url, uri, what: "a redirect to \(SecretRedaction.url(request.url?.absoluteString ?? "?"))") {
-            fail(refused, task)
+            // Recorded only: not following makes the redirect response the final one, which ends the
+            // transfer in didReceive (waking the download from here races FoundationNetworking's
+            // redirect state machine).
+            lock.withLock { if refusal == nil { refusal = refused } }
             completionHandler(nil)
         } else {
             completionHandler(request)
@@ -143,10 +149,10 @@ private final class Download: NSObject, URLSessionDataDelegate, @unchecked Senda
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         if !(200..<300).contains(status) {
-            fail(WorkerError(.mediaUnreadable, "\(uri): HTTP \(status)"), dataTask)
+            end(WorkerError(.mediaUnreadable, "\(uri): HTTP \(status)"))
             completionHandler(.cancel)
         } else if response.expectedContentLength > Int64(source.maxBytes) {
-            fail(WorkerError(.mediaTooLarge, "\(uri) announces \(response.expectedContentLength) bytes, limit \(source.maxBytes)"), dataTask)
+            end(WorkerError(.mediaTooLarge, "\(uri) announces \(response.expectedContentLength) bytes, limit \(source.maxBytes)"))
             completionHandler(.cancel)
         } else {
             completionHandler(.allow)
@@ -155,18 +161,13 @@ private final class Download: NSObject, URLSessionDataDelegate, @unchecked Senda
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive chunk: Data) {
         let over = lock.withLock { () -> Bool in
-            data.append(chunk)
-            return data.count > source.maxBytes
+            if body.count <= source.maxBytes { body.append(chunk) }
+            return body.count > source.maxBytes
         }
-        if over { fail(WorkerError(.mediaTooLarge, "\(uri) sent more than the limit of \(source.maxBytes) bytes"), dataTask) }
+        if over { end(WorkerError(.mediaTooLarge, "\(uri) sent more than the limit of \(source.maxBytes) bytes")) }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        lock.withLock {
-            if failure == nil, let error {
-                failure = WorkerError(.mediaUnreadable, "\(uri): \(SecretRedaction.url(error.localizedDescription))")
-            }
-        }
-        done.signal()
+        end(error.map { WorkerError(.mediaUnreadable, "\(uri): \(SecretRedaction.url($0.localizedDescription))") })
     }
 }
