@@ -1,4 +1,5 @@
-// Client configuration, lowered to librdkafka's key/value properties.
+// Client configuration, lowered to librdkafka's key/value properties; secrets kept out of errors.
+import Foundation
 
 /// Settings shared by producers and consumers. Everything librdkafka knows
 /// (SASL, SSL, timeouts) can be passed through `extra`, as with `-X key=value`.
@@ -16,16 +17,42 @@ public struct KafkaConfig: Sendable {
         self.extra = extra
     }
 
-    /// Parses `key=value` strings (the CLI's `-X` options).
+    /// Parses `key=value` strings (the CLI's `-X` options). The error never shows the text, which
+    /// may be a secret given without its key.
     public static func parseExtra(_ pairs: [String]) throws -> [String: String] {
         var out: [String: String] = [:]
-        for pair in pairs {
+        for (i, pair) in pairs.enumerated() {
             guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
-                throw KafkaError(reason: "librdkafka property '\(pair)' is not key=value")
+                throw KafkaError(reason: "librdkafka property #\(i + 1) (\(pair.count) characters, not shown) is not key=value")
             }
             out[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
         }
         return out
+    }
+
+    /// `-X` flags merged with MERCLIP_KAFKA_PROPERTIES from `environment` (key=value pairs separated
+    /// by ';' or newlines); a flag wins over the same key from the environment.
+    public static func extraProperties(flags: [String], environment: [String: String]) throws -> [String: String] {
+        var extra = try parseExtra(flags)
+        if let list = environment["MERCLIP_KAFKA_PROPERTIES"] {
+            let pairs = list.split(whereSeparator: { $0 == ";" || $0 == "\n" })
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            extra.merge(try parseExtra(pairs)) { flag, _ in flag }
+        }
+        return extra
+    }
+
+    /// Whether the value of librdkafka property `key` is a secret (passwords, keys, tokens, JAAS).
+    public static func isSecret(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return ["password", "secret", "jaas", ".pem", "token", "credentials", "private"].contains { k.contains($0) }
+    }
+
+    /// `text` with the value of every secret property in `properties` replaced by ***.
+    public static func redact(_ text: String, properties: [String: String]) -> String {
+        var s = text
+        for (k, v) in properties where isSecret(k) && !v.isEmpty { s = s.replacingOccurrences(of: v, with: "***") }
+        return s
     }
 
     var properties: [String: String] {

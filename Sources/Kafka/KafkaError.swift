@@ -4,16 +4,24 @@
 public struct KafkaError: Error, CustomStringConvertible, Sendable {
     /// librdkafka's response error code, or -1 for errors of this layer.
     public let code: Int32
-    /// What went wrong, in words.
+    /// What went wrong, in words (property values and passwords never appear in it).
     public let reason: String
-    /// Whether trying again later may succeed (broker down, timeouts, leader changes).
-    public let isRetriable: Bool
+    /// Whose fault it is.
+    public let fault: KafkaFault
 
-    public init(code: Int32 = -1, reason: String, isRetriable: Bool = false) {
+    public init(code: Int32 = -1, reason: String, fault: KafkaFault) {
         self.code = code
         self.reason = reason
-        self.isRetriable = isRetriable
+        self.fault = fault
     }
+
+    /// An error of this layer: a retriable one is the system's fault, else a usage error.
+    public init(code: Int32 = -1, reason: String, isRetriable: Bool = false) {
+        self.init(code: code, reason: reason, fault: isRetriable ? .system : .usage)
+    }
+
+    /// A system fault: trying again later may succeed (broker down, timeouts, leader changes, authorisation).
+    public var isRetriable: Bool { fault == .system }
 
     public var description: String { "kafka error \(code): \(reason)" }
 }

@@ -6,6 +6,10 @@ public struct MediaError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable, CaseIterable {
         /// The file does not exist or cannot be read.
         case unreadable
+        /// The path names a FIFO, a device, a socket or a directory, not a regular file.
+        case notAFile = "not_a_file"
+        /// A container this front end does not open for media from events (playlists, concat lists, ...).
+        case unsupportedContainer = "unsupported_container"
         /// More bytes than `MediaLimits.maxBytes`.
         case tooLarge = "too_large"
         /// The segment is longer than `MediaLimits.maxDuration`.

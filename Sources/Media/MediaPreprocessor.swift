@@ -43,9 +43,10 @@ public final class MediaPreprocessor: Sendable {
             throw MediaError(.invalidWindow, input: name,
                              reason: "the window needs start ≥ 0 and duration > 0 (got start \(window.start), duration \(window.duration.map { "\($0)" } ?? "none"))")
         }
-        let head = try checkInput(input)
+        let (head, size) = try checkInput(input)
         var segment: PreparedSegment
         if useSndfile, SoundFile.looksLikeSoundFile(head), let sound = SoundFile(input) {
+            try WAVHeader(head)?.checkNotCutShort(fileSize: size, window: window, input: name)
             segment = try processSoundFile(sound, name: name, window: window, deadline: deadline)
         } else {
             segment = try processFFmpeg(input, window: window, deadline: deadline)
@@ -53,17 +54,15 @@ public final class MediaPreprocessor: Sendable {
         // The caller's transcript wins, then the container's subtitles, then a sidecar file.
         if let transcript, !transcript.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             segment.transcript = Transcript(text: transcript, source: .caller)
-        } else if segment.transcript == nil, case .file(let path) = input, let sidecar = SubtitleText.sidecarPath(for: path) {
-            // UTF-8, else Latin-1 (older .srt files); `try?` on each, so the second is really tried.
-            if let text = (try? String(contentsOfFile: sidecar, encoding: .utf8))
-                ?? (try? String(contentsOfFile: sidecar, encoding: .isoLatin1)) {
-                let start = segment.window.start, end = start + (segment.window.duration ?? 0)
-                segment.transcript = Transcript.from(cues: SubtitleText.parseCues(text), from: start, to: end,
-                                                     source: .sidecar(path: sidecar))
-            }
+        }
+        var sidecarNote: String?
+        if segment.transcript == nil, case .file(let path) = input {
+            try deadline.check()
+            sidecarNote = readSidecar(for: path, into: &segment)
         }
         if segment.transcript == nil {
             segment.missing["language"] = "no transcript: none given, no subtitle stream cue, no sidecar cue in the window"
+                + (sidecarNote.map { " (\($0))" } ?? "")
         } else {
             segment.missing["language"] = nil
         }
@@ -74,34 +73,49 @@ public final class MediaPreprocessor: Sendable {
 
     // MARK: input checks
 
-    /// Enforces maxBytes; returns the first bytes (to recognise audio-only files).
-    private func checkInput(_ input: MediaInput) throws -> [UInt8] {
+    /// Enforces maxBytes and, for a path, that it is a regular file (opened without blocking);
+    /// returns the first bytes (to recognise audio-only files and read a WAV header) and the size.
+    private func checkInput(_ input: MediaInput) throws -> ([UInt8], Int) {
+        let head: [UInt8], size: Int, name = input.name
         switch input {
-        case .bytes(let data, let name, _):
-            if data.count > limits.maxBytes {
-                throw MediaError(.tooLarge, input: name, reason: "\(data.count) bytes, over the limit of \(limits.maxBytes)")
-            }
-            if data.isEmpty { throw MediaError(.corrupt, input: name, reason: "no bytes") }
-            return [UInt8](data.prefix(16))
+        case .bytes(let data, _, _):
+            (head, size) = ([UInt8](data.prefix(4096)), data.count)
         case .file(let path):
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw MediaError(.unreadable, input: path, reason: path.contains("://")
-                    ? "no such file (a local path is expected here, not a URL)" : "no such file")
-            }
-            if isDirectory.boolValue { throw MediaError(.unreadable, input: path, reason: "a directory, not a media file") }
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw MediaError(.unreadable, input: path, reason: "cannot open the file for reading")
-            }
-            defer { try? handle.close() }
-            let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
-            if size > limits.maxBytes {
-                throw MediaError(.tooLarge, input: path, reason: "\(size) bytes, over the limit of \(limits.maxBytes)")
-            }
-            if size == 0 { throw MediaError(.corrupt, input: path, reason: "the file is empty") }
-            try? handle.seek(toOffset: 0)
-            return [UInt8]((try? handle.read(upToCount: 16)) ?? Data())
+            (head, size) = try RegularFile.head(path, count: 4096)
         }
+        if size > limits.maxBytes {
+            throw MediaError(.tooLarge, input: name, reason: "\(size) bytes, over the limit of \(limits.maxBytes)")
+        }
+        if size == 0 { throw MediaError(.corrupt, input: name, reason: "no bytes: the input is empty") }
+        return (head, size)
+    }
+
+    /// The sidecar .srt/.vtt next to `path`, read only when it resolves into the media file's own
+    /// folder (so a link cannot lead outside the media roots), is a regular file and is at most
+    /// `maxSubtitleBytes`; else returns why it was not used.
+    private func readSidecar(for path: String, into segment: inout PreparedSegment) -> String? {
+        guard let sidecar = SubtitleText.sidecarPath(for: path) else { return nil }
+        let folder = URL(fileURLWithPath: path).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let resolved = URL(fileURLWithPath: sidecar).resolvingSymlinksInPath()
+        guard resolved.deletingLastPathComponent().path == folder else {
+            return "\(sidecar) ignored: it resolves to \(resolved.path), outside the media file's folder"
+        }
+        let bytes: [UInt8]
+        do {
+            let (head, size) = try RegularFile.head(resolved.path, count: limits.maxSubtitleBytes + 1)
+            guard size <= limits.maxSubtitleBytes else {
+                return "\(sidecar) ignored: \(size) bytes, over the limit of \(limits.maxSubtitleBytes)"
+            }
+            bytes = head
+        } catch {
+            return "\(sidecar) ignored: \(error)"
+        }
+        // UTF-8, else Latin-1 (older .srt files).
+        let text = String(bytes: bytes, encoding: .utf8) ?? String(decoding: bytes.map { UInt16($0) }, as: UTF16.self)
+        let start = segment.window.start, end = start + (segment.window.duration ?? 0)
+        segment.transcript = Transcript.from(cues: SubtitleText.parseCues(text), from: start, to: end,
+                                             source: .sidecar(path: sidecar))
+        return nil
     }
 
     /// The window clamped to the media: (start, duration) in seconds from the media's beginning.
@@ -177,7 +191,7 @@ public final class MediaPreprocessor: Sendable {
 
     private func processFFmpeg(_ input: MediaInput, window: SegmentWindow, deadline: Deadline) throws -> PreparedSegment {
         let name = input.name
-        let format = try FormatInput(input, deadline: deadline)
+        let format = try FormatInput(input, deadline: deadline, demuxers: limits.demuxers)
         var info = MediaInfo()
         info.container = format.formatName
         info.duration = format.duration
@@ -309,13 +323,14 @@ public final class MediaPreprocessor: Sendable {
                 .sample(times: times, into: out)
         }
         let threads = max(1, cores / parts.count)
+        let demuxers = limits.demuxers
         let results = PartResults(parts.count)
         // Each thread uses only its own demuxer, decoder, converter and output range.
         let shared = Unchecked((format: format, deadline: deadline, converters: parts.map { _ in converter() }, out: out))
         DispatchQueue.concurrentPerform(iterations: parts.count) { k in
             let s = shared.value
             do {
-                let f = k == 0 ? s.format : try FormatInput(input, deadline: s.deadline)
+                let f = k == 0 ? s.format : try FormatInput(input, deadline: s.deadline, demuxers: demuxers)
                 let n = try VideoSampler(format: f, streamIndex: v, threads: threads, converter: s.converters[k])
                     .sample(times: Array(times[parts[k]]), into: s.out + parts[k].lowerBound * block)
                 results.lock.withLock { results.decoded[k] = n.decoded; results.convertSeconds[k] = n.convertSeconds }

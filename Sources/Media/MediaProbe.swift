@@ -12,11 +12,14 @@ public enum MediaProbe {
     public static func probe(_ input: MediaInput, limits: MediaLimits = .default) throws -> MediaInfo {
         let deadline = Deadline(limit: limits.decodeTimeLimit, input: input.name)
         var info = MediaInfo()
-        if case .file(let path) = input, !FileManager.default.isReadableFile(atPath: path) {
-            throw MediaError(.unreadable, input: path, reason: "no such readable file")
+        if case .file(let path) = input {
+            _ = try RegularFile.check(path)
+            if !FileManager.default.isReadableFile(atPath: path) {
+                throw MediaError(.unreadable, input: path, reason: "no such readable file")
+            }
         }
         if let sound = SoundFile(input) { return MediaInfo(sound: sound) }
-        let format = try FormatInput(input, deadline: deadline)
+        let format = try FormatInput(input, deadline: deadline, demuxers: limits.demuxers)
         info.container = format.formatName
         info.duration = format.duration
         info.startTime = format.startTime

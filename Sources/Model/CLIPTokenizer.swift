@@ -56,9 +56,15 @@ public struct CLIPTokenizer: Sendable {
         return table
     }
 
-    /// SOS + BPE ids + EOS, at most `maxTokens` (truncation keeps EOS last).
+    /// Longest pre-token (in UTF-8 bytes) given to BPE; a longer one is cut there. BPE costs grow
+    /// with the square of a word's length (a 40,000-letter word took 15 s); a word of 256 bytes
+    /// takes well under a millisecond and already yields more tokens than fit in 77.
+    public static let maxWordBytes = 256
+
+    /// SOS + BPE ids + EOS, at most `maxTokens` (truncation keeps EOS last). Only the pre-tokens that
+    /// can still reach the output are encoded: each yields at least one id.
     public func callAsFunction(_ text: String) -> [Int] {
-        var ids = [sos] + encode(text) + [eos]
+        var ids = [sos] + encode(text, limit: maxTokens - 2) + [eos]
         if ids.count > maxTokens {
             ids = Array(ids.prefix(maxTokens))
             ids[maxTokens - 1] = eos
@@ -66,19 +72,22 @@ public struct CLIPTokenizer: Sendable {
         return ids
     }
 
-    /// BPE ids of the cleaned text without SOS/EOS. Unknown symbols (only possible with a truncated vocabulary)
-    /// map to EOS, as HF's unk_token.
-    public func encode(_ text: String) -> [Int] {
+    /// BPE ids of the cleaned text without SOS/EOS, stopping once `limit` ids are reached (the ids
+    /// before that are the same as without a limit). Unknown symbols (only possible with a truncated
+    /// vocabulary) map to EOS, as HF's unk_token. Pre-tokens longer than `maxWordBytes` are cut.
+    public func encode(_ text: String, limit: Int = .max) -> [Int] {
         var ids: [Int] = []
-        for piece in CLIPTokenizer.split(TextCleaner.clean(text)) {
-            let symbols = String(piece).utf8.map { byteEncoder[Int($0)] }
+        for piece in CLIPTokenizer.split(TextCleaner.clean(text), limit: limit) {
+            guard ids.count < limit else { break }
+            let symbols = String(piece).utf8.prefix(CLIPTokenizer.maxWordBytes).map { byteEncoder[Int($0)] }
             for s in bpe(symbols) { ids.append(vocab[s] ?? eos) }
         }
         return ids
     }
 
-    /// CLIP's pre-tokenisation: 's|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+ over code points.
-    public static func split(_ text: String) -> [Substring.UnicodeScalarView] {
+    /// CLIP's pre-tokenisation: 's|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+ over code points;
+    /// at most `limit` pre-tokens.
+    public static func split(_ text: String, limit: Int = .max) -> [Substring.UnicodeScalarView] {
         let s = text.unicodeScalars
         var out: [Substring.UnicodeScalarView] = []
         var i = s.startIndex
@@ -90,7 +99,7 @@ public struct CLIPTokenizer: Sendable {
             default: return 3
             }
         }
-        while i < s.endIndex {
+        while i < s.endIndex, out.count < limit {
             let u = s[i]
             if u == "'" {
                 let rest = s[s.index(after: i)...]

@@ -12,6 +12,9 @@ public struct Segment: Sendable {
     public var tokenIds: [Int]?
     /// Transcript text (used when tokenIds is nil; nil or blank means no language modality).
     public var transcript: String?
+    /// The media window the inputs were cut from, in ms (the requested one clamped to the media's end).
+    public var scoredStartMs: Int64?
+    public var scoredDurationMs: Int64?
 
     public init(id: String, frames: Tensor? = nil, audio: Tensor? = nil, tokenIds: [Int]? = nil, transcript: String? = nil) {
         self.id = id; self.frames = frames; self.audio = audio; self.tokenIds = tokenIds; self.transcript = transcript
@@ -32,6 +35,9 @@ public struct SegmentScore: Sendable, Codable, Equatable {
     /// Modalities that took part, in fusion order.
     public var modalities: [Modality]
     public var tasks: [TaskScore]
+    /// The media window that was scored, in ms (copied from the segment by the caller that knows it).
+    public var scoredStartMs: Int64? = nil
+    public var scoredDurationMs: Int64? = nil
 
     public func task(_ name: String) -> TaskScore? { tasks.first { $0.task == name } }
 }

@@ -11,6 +11,9 @@ public struct ResultRow: Sendable, Equatable {
     public var streamID: String
     public var startMs: Int64
     public var durationMs: Int64
+    /// The window that was scored (the requested one clamped to the media's end), when known.
+    public var scoredStartMs: Int64?
+    public var scoredDurationMs: Int64?
     public var kind: String
     /// Label → probability, in label order.
     public var scores: [(String, Float)]
@@ -32,6 +35,7 @@ public struct ResultRow: Sendable, Equatable {
                 endToEndMs: Double? = nil, replayID: String? = nil,
                 source: (topic: String, partition: Int32, offset: Int64)? = nil,
                 producedAt: Date? = nil, scoredAt: Date = Date(), metadataJSON: String = "{}",
+                scoredStartMs: Int64? = nil, scoredDurationMs: Int64? = nil,
                 labelSet: String = ResultRow.defaultLabelSet) {
         self.labelSet = labelSet
         self.segmentID = segmentID; self.modelVersion = modelVersion; self.task = task; self.modelName = modelName
@@ -39,6 +43,7 @@ public struct ResultRow: Sendable, Equatable {
         self.scores = scores; self.predicted = predicted; self.modalities = modalities; self.modelTrained = modelTrained
         self.decodeMs = decodeMs; self.modelMs = modelMs; self.endToEndMs = endToEndMs; self.replayID = replayID
         self.source = source; self.producedAt = producedAt; self.scoredAt = scoredAt; self.metadataJSON = metadataJSON
+        self.scoredStartMs = scoredStartMs; self.scoredDurationMs = scoredDurationMs
     }
 
     /// The label set of rows scored with the model's own labels.

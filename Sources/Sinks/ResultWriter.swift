@@ -44,9 +44,10 @@ public final class ResultWriter: @unchecked Sendable {
     static let upsert = """
         INSERT INTO results (segment_id, model_version, task, model_name, stream_id, start_ms, duration_ms, kind,
             scores, predicted, modalities, model_trained, decode_ms, model_ms, end_to_end_ms, replay_id,
-            source_topic, source_partition, source_offset, produced_at, scored_at, written_at, metadata, label_set)
+            source_topic, source_partition, source_offset, produced_at, scored_at, written_at, metadata,
+            scored_start_ms, scored_duration_ms, label_set)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::text[], $11::text[], $12, $13, $14, $15, $16,
-            $17, $18, $19, $20::timestamptz, $21::timestamptz, now(), $22::jsonb, $23)
+            $17, $18, $19, $20::timestamptz, $21::timestamptz, now(), $22::jsonb, $23, $24, $25)
         ON CONFLICT (segment_id, model_version, task, label_set) DO UPDATE SET
             model_name = EXCLUDED.model_name, stream_id = EXCLUDED.stream_id, start_ms = EXCLUDED.start_ms,
             duration_ms = EXCLUDED.duration_ms, kind = EXCLUDED.kind, scores = EXCLUDED.scores,
@@ -55,7 +56,8 @@ public final class ResultWriter: @unchecked Sendable {
             end_to_end_ms = EXCLUDED.end_to_end_ms, replay_id = coalesce(results.replay_id, EXCLUDED.replay_id),
             source_topic = EXCLUDED.source_topic, source_partition = EXCLUDED.source_partition,
             source_offset = EXCLUDED.source_offset, produced_at = EXCLUDED.produced_at,
-            scored_at = EXCLUDED.scored_at, written_at = now(), metadata = EXCLUDED.metadata
+            scored_at = EXCLUDED.scored_at, written_at = now(), metadata = EXCLUDED.metadata,
+            scored_start_ms = EXCLUDED.scored_start_ms, scored_duration_ms = EXCLUDED.scored_duration_ms
         """
 
     static let insertFailure = """
@@ -70,7 +72,8 @@ public final class ResultWriter: @unchecked Sendable {
          r.scoresJSON, pgArray(r.predicted), pgArray(r.modalities), r.modelTrained ? "true" : "false",
          r.decodeMs.map { String($0) }, r.modelMs.map { String($0) }, r.endToEndMs.map { String($0) }, r.replayID,
          r.source?.topic, r.source.map { String($0.partition) }, r.source.map { String($0.offset) },
-         r.producedAt.map(RFC3339.format), RFC3339.format(r.scoredAt), r.metadataJSON, r.labelSet])
+         r.producedAt.map(RFC3339.format), RFC3339.format(r.scoredAt), r.metadataJSON,
+         r.scoredStartMs.map { String($0) }, r.scoredDurationMs.map { String($0) }, r.labelSet])
     }
 
     static func parameters(_ f: FailureRow) -> [String?] {

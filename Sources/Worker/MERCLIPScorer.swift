@@ -32,11 +32,14 @@ public final class MERCLIPScorer: SegmentScorer {
 
     public func prepare(media: MediaInput, window: SegmentWindow, transcript: String?) throws -> Segment {
         let p = try preprocessor.process(media, window: window, transcript: transcript)
-        return Segment(id: p.input,
-                       frames: p.frames.map { Tensor(shape: p.framesShape, data: $0) },
-                       audio: p.audio.map { Tensor(shape: p.audioShape, data: $0) },
-                       tokenIds: p.transcript.map { engine.tokenize($0.text) },
-                       transcript: p.transcript?.text)
+        var s = Segment(id: p.input,
+                        frames: p.frames.map { Tensor(shape: p.framesShape, data: $0) },
+                        audio: p.audio.map { Tensor(shape: p.audioShape, data: $0) },
+                        tokenIds: p.transcript.map { engine.tokenize($0.text) },
+                        transcript: p.transcript?.text)
+        s.scoredStartMs = Int64((p.window.start * 1000).rounded())
+        s.scoredDurationMs = p.window.duration.map { Int64(($0 * 1000).rounded()) }
+        return s
     }
 
     /// Scores a batch; segments with a label set run through that set's engine (one call per set).
@@ -45,7 +48,12 @@ public final class MERCLIPScorer: SegmentScorer {
         let groups = Dictionary(grouping: batch.indices) { labelSets[$0] ?? "" }
         for (set, indices) in groups {
             let e = set.isEmpty ? engine : labelSetEngines[set]!
-            for (k, s) in try e.score(indices.map { batch[$0] }).enumerated() { out[indices[k]] = s }
+            for (k, s) in try e.score(indices.map { batch[$0] }).enumerated() {
+                var scored = s
+                scored.scoredStartMs = batch[indices[k]].scoredStartMs
+                scored.scoredDurationMs = batch[indices[k]].scoredDurationMs
+                out[indices[k]] = scored
+            }
         }
         return out.map { $0! }
     }

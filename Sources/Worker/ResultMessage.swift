@@ -41,7 +41,8 @@ struct ResultMessage {
                       modalities: scores.modalities.map(\.rawValue), modelTrained: modelTrained, decodeMs: decodeMs, modelMs: modelMs,
                       endToEndMs: Date().timeIntervalSince(event.producedAt) * 1000, replayID: replayID,
                       source: (message.topic, message.partition, message.offset), producedAt: event.producedAt,
-                      scoredAt: scoredAt, metadataJSON: event.metadataJSON, labelSet: labelSet)
+                      scoredAt: scoredAt, metadataJSON: event.metadataJSON,
+                      scoredStartMs: scores.scoredStartMs, scoredDurationMs: scores.scoredDurationMs, labelSet: labelSet)
         }
     }
 
@@ -63,6 +64,9 @@ struct ResultMessage {
             "produced_at": RFC3339.format(event.producedAt), "scored_at": RFC3339.format(scoredAt),
         ]
         if let replayID { obj["replay_id"] = replayID }
+        if let start = scores.scoredStartMs, let duration = scores.scoredDurationMs {
+            obj["scored_window"] = ["start_ms": start, "duration_ms": duration]
+        }
         if let md = try? JSONSerialization.jsonObject(with: Data(event.metadataJSON.utf8)) { obj["metadata"] = md }
         return Array((try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])) ?? Data())
     }

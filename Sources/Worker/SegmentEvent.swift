@@ -53,8 +53,20 @@ public struct SegmentEvent: Sendable, Equatable {
             }
             guard let s = v as? String else { throw WorkerError(.schema, "'\(key)' must be a string") }
             if required && s.isEmpty { throw WorkerError(.schema, "'\(key)' must not be empty") }
-            if s.count > maxLength { throw WorkerError(.schema, "'\(key)' is longer than \(maxLength) characters") }
+            if s.count > maxLength || s.utf8.count > 4 * maxLength {
+                throw WorkerError(.schema, "'\(key)' is longer than \(maxLength) characters (or \(4 * maxLength) UTF-8 bytes)")
+            }
             return s
+        }
+        /// An identifier (segment_id, stream_id, label_set): NFC, without control or separator characters,
+        /// so Postgres and the results topic carry the same key and no log line can be forged with it.
+        func identifier(_ key: String, required: Bool = true) throws -> String? {
+            guard let s = try string(key, required: required) else { return nil }
+            if let bad = s.unicodeScalars.first(where: SegmentEvent.isRefusedInIdentifier) {
+                throw WorkerError(.schema, String(format: "'%@' contains the control character U+%04X", key, bad.value))
+            }
+            if s.trimmingCharacters(in: .whitespaces).isEmpty { throw WorkerError(.schema, "'\(key)' is blank") }
+            return s.precomposedStringWithCanonicalMapping
         }
         func integer(_ key: String, min: Int64) throws -> Int64 {
             guard let v = obj[key] else { throw WorkerError(.schema, "missing field '\(key)'") }
@@ -68,7 +80,11 @@ public struct SegmentEvent: Sendable, Equatable {
 
         let producedText = try string("produced_at")!
         guard let produced = RFC3339.parse(producedText) else {
-            throw WorkerError(.schema, "'produced_at' is not an RFC 3339 date-time: \(producedText)")
+            throw WorkerError(.schema, "'produced_at' is not an RFC 3339 date-time: \(producedText.prefix(60))")
+        }
+        guard SegmentEvent.producedRange(now: Date()).contains(produced) else {
+            throw WorkerError(.schema, "'produced_at' \(producedText) is outside the accepted range "
+                              + "(2000-01-01T00:00:00Z to one day after the worker's clock): the producer's clock is wrong")
         }
         guard let m = obj["media"] as? [String: Any] else { throw WorkerError(.schema, "'media' must be an object") }
         let media: Media
@@ -95,12 +111,28 @@ public struct SegmentEvent: Sendable, Equatable {
         if let md = obj["metadata"] {
             guard md is [String: Any] else { throw WorkerError(.schema, "'metadata' must be an object") }
             metadata = String(decoding: try JSONSerialization.data(withJSONObject: md, options: [.sortedKeys]), as: UTF8.self)
+            // Postgres' jsonb cannot hold U+0000: refused here so both sinks carry the same metadata.
+            if metadata.contains("\\u0000") { throw WorkerError(.schema, "'metadata' contains the character U+0000") }
         }
         return SegmentEvent(
-            segmentID: try string("segment_id")!, streamID: try string("stream_id")!,
+            segmentID: try identifier("segment_id")!, streamID: try identifier("stream_id")!,
             startMs: try integer("start_ms", min: 0), durationMs: try integer("duration_ms", min: 1),
             media: media, transcript: try string("transcript", required: false, maxLength: 100_000),
-            labelSet: try string("label_set", required: false), producedAt: produced, metadataJSON: metadata)
+            labelSet: try identifier("label_set", required: false), producedAt: produced, metadataJSON: metadata)
+    }
+
+    /// C0 and C1 controls, DEL, line and paragraph separators, bidirectional overrides, U+FFFD and noncharacters.
+    static func isRefusedInIdentifier(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0xFFFD, 0xFDD0...0xFDEF: return true
+        default: return u.value & 0xFFFE == 0xFFFE
+        }
+    }
+
+    /// The `produced_at` values accepted at `now`: from 2000-01-01 to one day ahead (a clock off by
+    /// more is refused, so its latency never reaches the end-to-end histogram).
+    static func producedRange(now: Date) -> ClosedRange<Date> {
+        Date(timeIntervalSince1970: 946_684_800)...now.addingTimeInterval(86_400)
     }
 
     /// The JSON of this event (what `merclip ingest` publishes).

@@ -7,6 +7,8 @@ public struct WorkerError: Error, Sendable, CustomStringConvertible {
         case mediaNotAllowed = "media.not_allowed"
         case mediaUnreadable = "media.unreadable"
         case mediaTooLarge = "media.too_large"
+        case mediaNotAFile = "media.not_a_file"
+        case mediaTimeout = "media.download_timeout"
         case labelSet = "event.unknown_label_set"
     }
 

@@ -32,7 +32,7 @@ struct ReplayCommand: ParsableCommand {
         @Option(name: .customLong("stream-id"), help: "Only this stream; repeatable.") var streamIDs: [String] = []
         @Option(help: "Name of this replay; the same id never copies an event twice.") var replayID: String
         @Option(help: "Postgres URL to record the replay for `replay status` (MERCLIP_POSTGRES_URL).") var postgres: String?
-        @Option(name: .customShort("X"), help: "librdkafka property key=value; repeatable.") var kafkaProperties: [String] = []
+        @Option(name: .customShort("X"), help: "librdkafka property key=value; repeatable (also MERCLIP_KAFKA_PROPERTIES, ';'- or newline-separated).") var kafkaProperties: [String] = []
 
         func run() throws {
             Log.routeKafkaLogs()
@@ -43,7 +43,8 @@ struct ReplayCommand: ParsableCommand {
             if let untilDate, untilDate <= sinceDate { throw ValidationError("--until must be after --since") }
             let request = ReplayRequest(sourceTopic: sourceTopic, replayTopic: replayTopic, since: sinceDate,
                                         until: untilDate, streamIDs: Set(streamIDs), replayID: replayID)
-            let replayer = Replayer(kafka: KafkaConfig(bootstrapServers: brokers, extra: try KafkaConfig.parseExtra(kafkaProperties)))
+            let replayer = Replayer(kafka: KafkaConfig(bootstrapServers: brokers,
+                                                    extra: try KafkaConfig.extraProperties(flags: kafkaProperties, environment: env)))
             let totals = try replayer.run(request) { t in
                 FileHandle.standardError.write(Data("replay \(replayID): scanned \(t.scanned), matched \(t.matched), copied \(t.copied)\n".utf8))
             }

@@ -74,7 +74,7 @@ struct BadInputTests {
             _ = try MediaPreprocessor().process(.file(TestMedia.directory.path))
             Issue.record("no error")
         } catch let e as MediaError {
-            #expect(e.code == .unreadable && e.reason == "a directory, not a media file")
+            #expect(e.code == .notAFile && e.reason == "a directory, not a regular media file")
         }
         do {
             _ = try MediaPreprocessor().process(.file("https://example.com/x.mp4"))

@@ -47,4 +47,37 @@ import Testing
             #expect(tok(text) == ids, "\(shape) transcript \(text)")
         }
     }
+
+    /// Texts whose ids must not change with the bounds (short words, long texts, many words).
+    static let boundedCases: [String] = [
+        "I am really happy about this, thank you so much",
+        String(repeating: "hello world ", count: 100),
+        String(repeating: "supercalifragilistic ", count: 40) + "end",
+        (0..<300).map { "w\($0)" }.joined(separator: " "),
+        String(repeating: "ab", count: 120),      // a 240-letter word: below the per-word cap
+        String(repeating: " \n\t ", count: 5000) + "after a lot of whitespace",
+    ]
+
+    @Test("the bounds leave the ids of ordinary texts unchanged", arguments: boundedCases)
+    func boundsKeepIds(text: String) {
+        let tok = Self.tokenizer
+        var full = [tok.sos] + tok.encode(text) + [tok.eos]
+        if full.count > tok.maxTokens { full = Array(full.prefix(tok.maxTokens)); full[tok.maxTokens - 1] = tok.eos }
+        #expect(tok(text) == full)
+        #expect(Array(tok.encode(text, limit: 20).prefix(20)) == Array(tok.encode(text).prefix(20)))
+    }
+
+    @Test("a huge word is cut at maxWordBytes before BPE; words past the 77th token are never encoded")
+    func hugeWordIsCut() {
+        let tok = Self.tokenizer
+        let word = String(repeating: "abcdefghij", count: 4000)   // 40,000 letters
+        let cut = String(word.prefix(CLIPTokenizer.maxWordBytes))
+        #expect(tok.encode(word) == tok.encode(cut))
+        #expect(tok(word + " tail") == tok(cut + " tail"))
+        #expect(tok(word).count <= 77 && tok(word).last == tok.eos)
+        // Only as many pre-tokens are split as can reach the output.
+        let many = String(repeating: "x ", count: 50_000)
+        #expect(CLIPTokenizer.split(TextCleaner.clean(many), limit: 75).count == 75)
+        #expect(tok(many).count == 77)
+    }
 }

@@ -12,7 +12,9 @@ final class RDKafkaHandle: @unchecked Sendable {
         for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, key, value, &errbuf, errbuf.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError(reason: "librdkafka property \(key)=\(value): \(cString(errbuf))")
+                let shown = KafkaConfig.isSecret(key) ? "***" : value
+                throw KafkaError(reason: "librdkafka property \(key)=\(shown): "
+                                 + KafkaConfig.redact(cString(errbuf), properties: properties), fault: .usage)
             }
         }
         // librdkafka's log lines go to KafkaLogHandler (its own stderr format otherwise).
@@ -24,7 +26,8 @@ final class RDKafkaHandle: @unchecked Sendable {
         // rd_kafka_new takes ownership of conf on success only.
         guard let rk = rd_kafka_new(type, conf, &errbuf, errbuf.count) else {
             rd_kafka_conf_destroy(conf)
-            throw KafkaError(reason: "cannot create Kafka client: \(cString(errbuf))")
+            throw KafkaError(reason: "cannot create Kafka client: " + KafkaConfig.redact(cString(errbuf), properties: properties),
+                             fault: .usage)
         }
         pointer = rk
     }

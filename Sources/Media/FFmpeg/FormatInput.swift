@@ -8,18 +8,20 @@ final class FormatInput {
     let deadline: Deadline
     private let memory: MemoryIO?
 
-    init(_ input: MediaInput, deadline: Deadline) throws {
+    /// Opens `input` with one of `demuxers` only (FFmpeg's `format_whitelist`).
+    init(_ input: MediaInput, deadline: Deadline, demuxers: [String] = MediaLimits.supportedDemuxers) throws {
         FFmpegLog.begin()
         name = input.name
         self.deadline = deadline
         var opened: (UnsafeMutablePointer<AVFormatContext>, MemoryIO?)
+        let allowed = demuxers.joined(separator: ",")
         do {
-            opened = try FormatInput.open(input, format: nil, deadline: deadline)
+            opened = try FormatInput.open(input, format: nil, demuxers: allowed, deadline: deadline)
         } catch let e as MediaError {
             // Probing failed: the caller's format hint (container name or extension) gets a try.
             guard e.code == .corrupt, case .bytes(_, _, let hint?) = input,
                   let format = av_find_input_format(hint) ?? av_find_input_format(FormatInput.demuxerName(hint)) else { throw e }
-            opened = try FormatInput.open(input, format: format, deadline: deadline)
+            opened = try FormatInput.open(input, format: format, demuxers: allowed, deadline: deadline)
         }
         (context, memory) = opened
         let s = avformat_find_stream_info(context, nil)
@@ -39,7 +41,7 @@ final class FormatInput {
         }
     }
 
-    private static func open(_ input: MediaInput, format: UnsafePointer<AVInputFormat>?,
+    private static func open(_ input: MediaInput, format: UnsafePointer<AVInputFormat>?, demuxers: String,
                              deadline: Deadline) throws -> (UnsafeMutablePointer<AVFormatContext>, MemoryIO?) {
         guard let ctx = avformat_alloc_context() else {
             throw MediaError(.outOfMemory, input: input.name, reason: "cannot allocate a format context")
@@ -47,6 +49,8 @@ final class FormatInput {
         ctx.pointee.interrupt_callback = deadline.interruptCallback
         var options: OpaquePointer?
         defer { av_dict_free(&options) }
+        // Only the product's containers: a playlist or concat list would open other files.
+        av_dict_set(&options, "format_whitelist", demuxers, 0)
         var url = ""
         var memory: MemoryIO?
         switch input {
@@ -70,9 +74,32 @@ final class FormatInput {
         let r = avformat_open_input(&p, url, format, &options)
         guard r >= 0, let opened = p else {
             // avformat_open_input freed the context.
+            if r == merclip_averror(EINVAL), let probed = probedFormat(input, format: format),
+               Set(probed.split(separator: ",")).isDisjoint(with: demuxers.split(separator: ",")) {
+                throw MediaError(.unsupportedContainer, input: input.name, reason:
+                    "the container is '\(probed)', which is not opened for media (supported: \(demuxers.replacingOccurrences(of: ",", with: ", ")))")
+            }
             throw FormatInput.openError(r, input: input.name, deadline: deadline)
         }
         return (opened, memory)
+    }
+
+    /// The demuxer FFmpeg would choose for `input` (from its first 64 KiB), for the error that names it.
+    private static func probedFormat(_ input: MediaInput, format: UnsafePointer<AVInputFormat>?) -> String? {
+        if let format { return String(cString: format.pointee.name) }
+        var head: [UInt8]
+        switch input {
+        case .file(let path): head = (try? RegularFile.head(path, count: 1 << 16).bytes) ?? []
+        case .bytes(let data, _, _): head = [UInt8](data.prefix(1 << 16))
+        }
+        let size = Int32(head.count)
+        head += [UInt8](repeating: 0, count: Int(AVPROBE_PADDING_SIZE))
+        return input.name.withCString { filename in
+            head.withUnsafeMutableBufferPointer { buf in
+                var pd = AVProbeData(filename: filename, buf: buf.baseAddress, buf_size: size, mime_type: nil)
+                return av_probe_input_format(&pd, 1).map { String(cString: $0.pointee.name) }
+            }
+        }
     }
 
     deinit {

@@ -9,7 +9,7 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let c = PQconnectdb(url) else { throw PostgresError(reason: "out of memory", isRetriable: true) }
         // Check before storing: a class whose properties are all set runs deinit when init throws.
         if PQstatus(c) != CONNECTION_OK {
-            let msg = PostgresConnection.message(c)
+            let msg = PostgresConnection.redact(PostgresConnection.message(c))
             PQfinish(c)
             throw PostgresError(reason: "cannot connect to \(PostgresConnection.redact(url)): \(msg)", isRetriable: true)
         }
@@ -34,10 +34,7 @@ public final class PostgresConnection: @unchecked Sendable {
         defer { PQclear(res) }
         let status = PQresultStatus(res)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            let state = PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
-            throw PostgresError(sqlState: state, reason: String(cString: PQresultErrorMessage(res))
-                .trimmingCharacters(in: .whitespacesAndNewlines),
-                                isRetriable: !isOK || state.hasPrefix("08") || state == "40001" || state == "40P01")
+            throw failure(res)
         }
         let rows = Int(PQntuples(res)), cols = Int(PQnfields(res))
         return (0..<rows).map { r in
@@ -55,20 +52,23 @@ public final class PostgresConnection: @unchecked Sendable {
         defer { PQclear(res) }
         let status = PQresultStatus(res)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY else {
-            throw PostgresError(reason: String(cString: PQresultErrorMessage(res)), isRetriable: !isOK)
+            throw failure(res)
         }
+    }
+
+    /// The error of a failed result, classified by its SQLSTATE; a broken connection is the system's fault.
+    private func failure(_ res: OpaquePointer) -> PostgresError {
+        let state = PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+        let reason = String(cString: PQresultErrorMessage(res)).trimmingCharacters(in: .whitespacesAndNewlines)
+        return isOK ? PostgresError(sqlState: state, reason: reason) : PostgresError(sqlState: state, reason: reason, fault: .system)
     }
 
     static func message(_ c: OpaquePointer) -> String {
         String(cString: PQerrorMessage(c)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The URL with any password replaced by `***`, for logs and errors.
-    public static func redact(_ url: String) -> String {
-        guard let at = url.range(of: "@"), let scheme = url.range(of: "://"),
-              let colon = url[scheme.upperBound..<at.lowerBound].firstIndex(of: ":") else { return url }
-        return String(url[..<url.index(after: colon)]) + "***" + String(url[at.lowerBound...])
-    }
+    /// The URL or key=value string with every password replaced by `***`, for logs and errors.
+    public static func redact(_ url: String) -> String { SecretRedaction.connectionString(url) }
 
     /// The linked libpq version, e.g. "15.20".
     public static var libraryVersion: String {
