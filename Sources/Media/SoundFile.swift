@@ -5,6 +5,8 @@ import Foundation
 final class SoundFile {
     private var handle: OpaquePointer?
     private let memory: VirtualFile?
+    /// The checked regular file libsndfile reads (closed after sf_close).
+    private let file: FileHandle?
     let frames: Int
     let sampleRate: Int
     let channels: Int
@@ -25,17 +27,20 @@ final class SoundFile {
         switch input {
         case .file(let path):
             memory = nil
-            handle = sf_open(path, Int32(SFM_READ), &info)
+            guard let opened = try? RegularFile.open(path).handle else { return nil }
+            file = opened
+            handle = sf_open_fd(opened.fileDescriptor, Int32(SFM_READ), &info, 0)
         case .bytes(let data, _, _):
-            let file = VirtualFile([UInt8](data))
-            memory = file
+            let virtual = VirtualFile([UInt8](data))
+            memory = virtual
+            file = nil
             var io = SF_VIRTUAL_IO(
                 get_filelen: { user in Unmanaged<VirtualFile>.fromOpaque(user!).takeUnretainedValue().length },
                 seek: { offset, whence, user in Unmanaged<VirtualFile>.fromOpaque(user!).takeUnretainedValue().seek(offset, whence) },
                 read: { ptr, count, user in Unmanaged<VirtualFile>.fromOpaque(user!).takeUnretainedValue().read(ptr!, count) },
                 write: nil,
                 tell: { user in Unmanaged<VirtualFile>.fromOpaque(user!).takeUnretainedValue().tell })
-            handle = sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(file).toOpaque())
+            handle = sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(virtual).toOpaque())
         }
         guard handle != nil, info.channels > 0, info.samplerate > 0 else {
             if handle != nil { sf_close(handle) }
@@ -54,7 +59,10 @@ final class SoundFile {
         }
     }
 
-    deinit { if handle != nil { sf_close(handle) } }
+    deinit {
+        if handle != nil { sf_close(handle) }
+        try? file?.close()
+    }
 
     var duration: Double { Double(frames) / Double(sampleRate) }
 

@@ -37,7 +37,7 @@ public struct MediaSource: Sendable {
         case .uri(let uri):
             let shown = SecretRedaction.url(uri)
             guard let url = URL(string: uri), let scheme = url.scheme?.lowercased() else {
-                throw WorkerError(.schema, "media uri is not a URL: \(shown)")
+                throw WorkerError(.schema, "media uri is not a URL: \(shown.debugDescription)")
             }
             return scheme == "file" ? try file(url, shown) : try download(url, shown)
         }

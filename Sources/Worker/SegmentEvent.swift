@@ -80,10 +80,10 @@ public struct SegmentEvent: Sendable, Equatable {
 
         let producedText = try string("produced_at")!
         guard let produced = RFC3339.parse(producedText) else {
-            throw WorkerError(.schema, "'produced_at' is not an RFC 3339 date-time: \(producedText.prefix(60))")
+            throw WorkerError(.schema, "'produced_at' is not an RFC 3339 date-time: \(String(producedText.prefix(60)).debugDescription)")
         }
         guard SegmentEvent.producedRange(now: Date()).contains(produced) else {
-            throw WorkerError(.schema, "'produced_at' \(producedText) is outside the accepted range "
+            throw WorkerError(.schema, "'produced_at' \(producedText.debugDescription) is outside the accepted range "
                               + "(2000-01-01T00:00:00Z to one day after the worker's clock): the producer's clock is wrong")
         }
         guard let m = obj["media"] as? [String: Any] else { throw WorkerError(.schema, "'media' must be an object") }
@@ -93,7 +93,7 @@ public struct SegmentEvent: Sendable, Equatable {
                 throw WorkerError(.schema, "'media' must be {\"uri\": string} or {\"inline_base64\": string}")
             }
             guard u.hasPrefix("file://") || u.hasPrefix("http://") || u.hasPrefix("https://") else {
-                throw WorkerError(.schema, "media uri must be file://, http:// or https://, not \(u.prefix(60))")
+                throw WorkerError(.schema, "media uri must be file://, http:// or https://, not \(String(SecretRedaction.url(u).prefix(60)).debugDescription)")
             }
             media = .uri(u)
         } else if let b64 = m["inline_base64"] as? String {

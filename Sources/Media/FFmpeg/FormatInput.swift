@@ -43,6 +43,9 @@ final class FormatInput {
 
     private static func open(_ input: MediaInput, format: UnsafePointer<AVInputFormat>?, demuxers: String,
                              deadline: Deadline) throws -> (UnsafeMutablePointer<AVFormatContext>, MemoryIO?) {
+        // A path must name a regular file (checked without blocking) before FFmpeg opens it by name:
+        // the name keeps FFmpeg's probing by extension.
+        if case .file(let path) = input { _ = try RegularFile.check(path) }
         guard let ctx = avformat_alloc_context() else {
             throw MediaError(.outOfMemory, input: input.name, reason: "cannot allocate a format context")
         }
