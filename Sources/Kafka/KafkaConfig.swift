@@ -71,6 +71,8 @@ public struct KafkaConsumerConfig: Sendable {
     public var autoOffsetReset: String = "earliest"
     /// `session.timeout.ms`: how long a silent member keeps its partitions.
     public var sessionTimeoutMs: Int = 10_000
+    /// `isolation.level`: true reads only messages of committed transactions ("read_committed").
+    public var readCommitted: Bool = true
 
     public init(common: KafkaConfig, groupID: String, autoOffsetReset: String = "earliest") {
         self.common = common
@@ -82,7 +84,8 @@ public struct KafkaConsumerConfig: Sendable {
         var p = ["group.id": groupID, "auto.offset.reset": autoOffsetReset,
                  "enable.auto.commit": "false", "enable.auto.offset.store": "false",
                  "session.timeout.ms": String(sessionTimeoutMs),
-                 "heartbeat.interval.ms": String(max(100, sessionTimeoutMs / 5))]
+                 "heartbeat.interval.ms": String(max(100, sessionTimeoutMs / 5)),
+                 "isolation.level": readCommitted ? "read_committed" : "read_uncommitted"]
         p.merge(common.properties) { _, new in new }
         return p
     }
@@ -95,6 +98,9 @@ public struct KafkaProducerConfig: Sendable {
     public var idempotent: Bool = true
     /// `linger.ms`: how long to wait to fill a batch.
     public var lingerMs: Int = 5
+    /// `transactional.id`: set, the producer is transactional (see KafkaProducer's transaction calls); each
+    /// producer that must not be fenced by another needs its own, stable across its restarts.
+    public var transactionalID: String?
 
     public init(common: KafkaConfig, idempotent: Bool = true) {
         self.common = common
@@ -104,6 +110,7 @@ public struct KafkaProducerConfig: Sendable {
     var properties: [String: String] {
         var p = ["enable.idempotence": idempotent ? "true" : "false", "linger.ms": String(lingerMs),
                  "acks": "all"]
+        if let transactionalID { p["transactional.id"] = transactionalID }
         p.merge(common.properties) { _, new in new }
         return p
     }

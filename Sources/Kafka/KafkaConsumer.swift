@@ -2,7 +2,7 @@
 import Foundation
 
 public final class KafkaConsumer: @unchecked Sendable {
-    private let client: RDKafkaConsumer
+    let client: RDKafkaConsumer
     /// Blocking librdkafka calls of the async API run here, never on Swift's cooperative pool.
     private let queue = DispatchQueue(label: "merclip-kafka-consumer")
     private var closed = false

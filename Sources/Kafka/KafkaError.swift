@@ -8,6 +8,8 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
     public let reason: String
     /// Whose fault it is.
     public let fault: KafkaFault
+    /// A transaction call failed in a way that leaves the transaction unusable: abort it, then begin again.
+    public var requiresAbort = false
 
     public init(code: Int32 = -1, reason: String, fault: KafkaFault) {
         self.code = code

@@ -2,7 +2,7 @@
 import Foundation
 
 public final class KafkaProducer: @unchecked Sendable {
-    private let client: RDKafkaProducer
+    let client: RDKafkaProducer
     private let poller: PollThread
 
     /// `onReachability` is called (on the producer's poll thread) when every broker became

@@ -86,10 +86,17 @@ public final class MERCLIPEngine: Sendable {
             for (k, i) in textOwners.enumerated() { features[i][.language] = out.upToEOS(k) }
         }
 
-        // decoders and heads
+        let (scores, decoderOutputs) = decode(ids: segments.map(\.id), features: features)
+        return Output(scores: scores, features: features, decoderOutputs: decoderOutputs)
+    }
+
+    /// Scores from modality features alone: each task's decoder and head, no encoder. `features[i]` holds
+    /// segment i's features [T, d] per modality it has. Blocks (see the type's comment).
+    public func decode(ids: [String], features: [[Modality: Tensor]]) -> (scores: [SegmentScore], decoderOutputs: [String: Tensor]) {
+        let m = model, c = m.config, b = ids.count
         var decoderOutputs: [String: Tensor] = [:]
-        var scores = segments.enumerated().map { i, s in
-            SegmentScore(id: s.id, modalities: c.fusionOrder.filter { features[i][$0] != nil }, tasks: [])
+        var scores = ids.enumerated().map { i, id in
+            SegmentScore(id: id, modalities: c.fusionOrder.filter { features[i][$0] != nil }, tasks: [])
         }
         for t in m.tasks {
             let memories = c.fusionOrder.map { mod in features.map { $0[mod] } }
@@ -101,6 +108,6 @@ public final class MERCLIPEngine: Sendable {
                                                  probabilities: p, predicted: t.head.predicted(p)))
             }
         }
-        return Output(scores: scores, features: features, decoderOutputs: decoderOutputs)
+        return (scores, decoderOutputs)
     }
 }

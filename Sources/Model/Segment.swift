@@ -38,6 +38,9 @@ public struct SegmentScore: Sendable, Codable, Equatable {
     /// The media window that was scored, in ms (copied from the segment by the caller that knows it).
     public var scoredStartMs: Int64? = nil
     public var scoredDurationMs: Int64? = nil
+    /// The segment's modality features [T, d] row-major, per modality it has, when the caller asked to keep
+    /// them (a feature store); nil otherwise.
+    public var features: [Modality: [Float]]? = nil
 
     public func task(_ name: String) -> TaskScore? { tasks.first { $0.task == name } }
 }

@@ -14,11 +14,16 @@ public final class MERCLIPScorer: SegmentScorer {
     public var modelVersion: String { engine.config.version }
     public var modelTrained: Bool { engine.config.trained }
     public var labelSets: Set<String> { Set(labelSetEngines.keys) }
+    /// When set, each score carries its segment's modality features (for the feature store), and this is
+    /// the digest of the encoders that computed them.
+    public let featureDigest: String?
+    public var featureWidth: Int { engine.config.projectionDim }
 
     /// Loads `modelDirectory`; `labelSets` maps a set name to task → labels (words, phrases or sentences).
     public init(modelDirectory: String, labelSets: [String: [String: [String]]] = [:],
-                limits: MediaLimits = .default) throws {
+                limits: MediaLimits = .default, keepFeatures: Bool = false) throws {
         engine = try MERCLIPEngine(directory: modelDirectory)
+        featureDigest = keepFeatures ? try EncoderDigest.of(directory: modelDirectory) : nil
         preprocessor = MediaPreprocessor(config: try MediaPreprocessConfig(modelDirectory: modelDirectory), limits: limits,
                                          decoderThreads: 1)
         var sets: [String: MERCLIPEngine] = [:]
@@ -48,8 +53,10 @@ public final class MERCLIPScorer: SegmentScorer {
         let groups = Dictionary(grouping: batch.indices) { labelSets[$0] ?? "" }
         for (set, indices) in groups {
             let e = set.isEmpty ? engine : labelSetEngines[set]!
-            for (k, s) in try e.score(indices.map { batch[$0] }).enumerated() {
+            let run = try e.run(indices.map { batch[$0] })
+            for (k, s) in run.scores.enumerated() {
                 var scored = s
+                if featureDigest != nil { scored.features = run.features[k].mapValues(\.data) }
                 scored.scoredStartMs = batch[indices[k]].scoredStartMs
                 scored.scoredDurationMs = batch[indices[k]].scoredDurationMs
                 out[indices[k]] = scored

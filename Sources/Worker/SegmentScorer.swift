@@ -18,4 +18,14 @@ public protocol SegmentScorer: AnyObject, Sendable {
 
     /// Scores a batch; `labelSets[i]` is segment i's label-set name or nil. One result per input, in order.
     func score(_ batch: [Prepared], labelSets: [String?]) throws -> [SegmentScore]
+
+    /// When scores carry their features (a feature store is on): the digest of the encoders that computed
+    /// them, and the feature width d.
+    var featureDigest: String? { get }
+    var featureWidth: Int { get }
+}
+
+extension SegmentScorer {
+    public var featureDigest: String? { nil }
+    public var featureWidth: Int { 0 }
 }

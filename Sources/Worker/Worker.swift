@@ -14,6 +14,8 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
     private let writer: ResultWriter
+    private let featureStore: FeatureStore?
+    private var nextPrune = Date()
     private let media: MediaSource
     private let state = WorkerState()
 
@@ -39,6 +41,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
             if up { log.info("Kafka brokers reachable again", ["why": why]) } else { log.warn("Kafka brokers unreachable", ["why": why]) }
         }
         writer = ResultWriter(url: config.postgresURL)
+        featureStore = config.storeFeatures ? FeatureStore(url: config.postgresURL) : nil
     }
 
     /// Whether the worker is consuming, its sinks answered last time and a Kafka broker is reachable.
@@ -65,6 +68,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
                 continue
             }
             process(batch)
+            pruneFeatures()
         }
         consumer.close()
         log.info("stopped", ["consumed": Int(metrics.counter("merclip_events_consumed_total", ["topic": config.topics[0]]))])
@@ -131,7 +135,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
                 let record = KafkaRecord(topic: config.resultsTopic, key: Array(e.streamID.utf8), value: r.json(),
                                          headers: [KafkaHeader(key: "merclip.model_version", string: scorer.modelVersion)]
                                              + (replayID.map { [KafkaHeader(key: ReplayHeader.replayID, string: $0)] } ?? []))
-                out.scored.append(BatchOutput.Scored(message: m, rows: r.rows(), record: record))
+                out.scored.append(BatchOutput.Scored(message: m, rows: r.rows(), record: record, features: features(e, s, m)))
             case .failed(let stage, let errorClass, let reason, let e):
                 out.fail(m, segmentID: e?.segmentID, streamID: e?.streamID, stage: stage, errorClass: errorClass,
                          reason: reason, replayID: replayID, dlq: dlqRecord(m, stage: stage, errorClass: errorClass, reason: reason))
@@ -197,6 +201,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
     private func writeAndCommit(_ batch: [KafkaMessage], _ output: BatchOutput) -> BatchOutput {
         var out = output
         retrying("postgres") {
+            try featureStore?.write(out.scored.compactMap(\.features))
             do {
                 try writer.write(results: out.scored.flatMap(\.rows), failures: out.failures)
             } catch let e as PostgresError where !e.isRetriable {
@@ -299,6 +304,29 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
         }
     }
 
+    /// The row of the feature store for a scored segment, when the store is on.
+    private func features(_ e: SegmentEvent, _ s: SegmentScore, _ m: KafkaMessage) -> SegmentFeatures? {
+        guard featureStore != nil, let digest = scorer.featureDigest, let f = s.features else { return nil }
+        return SegmentFeatures(segmentID: e.segmentID, encoderDigest: digest, streamID: e.streamID, startMs: e.startMs,
+                               durationMs: e.durationMs, dim: scorer.featureWidth,
+                               modalities: Dictionary(uniqueKeysWithValues: f.map { ($0.key.rawValue, $0.value) }),
+                               modelName: scorer.modelName, modelVersion: scorer.modelVersion,
+                               source: (m.topic, m.partition, m.offset), producedAt: e.producedAt,
+                               metadataJSON: e.metadataJSON)
+    }
+
+    /// Deletes stored features past the retention, at most once an hour.
+    private func pruneFeatures() {
+        guard let store = featureStore, let days = config.featureRetentionDays, Date() >= nextPrune else { return }
+        nextPrune = Date().addingTimeInterval(3600)
+        do {
+            let n = try store.prune(olderThanDays: days)
+            if n > 0 { log.info("stored features past their retention deleted", ["rows": n, "days": days]) }
+        } catch {
+            log.warn("cannot delete old stored features, will try again in an hour", ["error": "\(error)"])
+        }
+    }
+
     private func updateLag() {
         metrics.replace("merclip_consumer_lag", consumer.lag().map { (["topic": $0.key.topic, "partition": String($0.key.partition)], Double($0.value)) })
     }
@@ -309,6 +337,7 @@ public final class Worker<Scorer: SegmentScorer>: @unchecked Sendable {
             let message: KafkaMessage
             let rows: [ResultRow]
             let record: KafkaRecord
+            var features: SegmentFeatures? = nil
         }
         var scored: [Scored] = []
         var failures: [FailureRow] = []

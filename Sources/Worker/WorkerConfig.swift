@@ -16,6 +16,10 @@ public struct WorkerConfig: Sendable {
     /// Backoff for transient sink failures: first wait, doubled up to the maximum.
     public var retryInitialMs: Int = 250
     public var retryMaxMs: Int = 5_000
+    /// Keep each scored segment's modality features in Postgres (table segment_features) for `merclip rescore`.
+    public var storeFeatures = false
+    /// Stored features older than this many days are deleted (checked hourly); nil keeps them.
+    public var featureRetentionDays: Double?
 
     public init(kafka: KafkaConfig, group: String, topics: [String],
                 resultsTopic: String, dlqTopic: String, postgresURL: String) {

@@ -36,6 +36,10 @@ struct WorkerCommand: AsyncParsableCommand {
     var mediaHosts: [String] = []
     @Option(help: "JSON file of label sets: {\"name\": {\"task\": [\"label\", ...]}} (MERCLIP_LABEL_SETS).") var labelSets: String?
     @Option(help: "Port for /metrics, /healthz, /readyz (MERCLIP_METRICS_PORT, default 9464; 0 = any free port).") var metricsPort: Int?
+    @Flag(help: "Keep each segment's modality features in Postgres, so `merclip rescore` can score them again without media (MERCLIP_STORE_FEATURES=1).")
+    var storeFeatures = false
+    @Option(help: "Delete stored features older than this many days (MERCLIP_FEATURE_RETENTION_DAYS; default: keep).")
+    var featureRetentionDays: Double?
     @Option(name: .customShort("X"), help: "librdkafka property key=value, repeatable (MERCLIP_KAFKA_PROPERTIES, ';'- or newline-separated).")
     var kafkaProperties: [String] = []
 
@@ -65,6 +69,12 @@ struct WorkerCommand: AsyncParsableCommand {
         guard config.batchSize >= 1, config.maxWaitMs >= 0, config.preprocessThreads >= 1 else {
             throw ValidationError("--batch-size and --preprocess-threads must be ≥ 1 and --max-wait-ms ≥ 0")
         }
+        config.storeFeatures = storeFeatures || ["1", "true", "yes"].contains(env["MERCLIP_STORE_FEATURES"]?.lowercased() ?? "")
+        config.featureRetentionDays = try featureRetentionDays ?? env["MERCLIP_FEATURE_RETENTION_DAYS"].map { v in
+            guard let d = Double(v), d > 0 else { throw ValidationError("MERCLIP_FEATURE_RETENTION_DAYS=\(v) is not a positive number of days") }
+            return d
+        }
+        if let d = config.featureRetentionDays, !(d > 0) { throw ValidationError("--feature-retention-days must be positive, not \(d)") }
         let roots = mediaRoots.isEmpty ? (env["MERCLIP_MEDIA_ROOTS"]?.split(separator: ":").map(String.init) ?? []) : mediaRoots
         let hosts = mediaHosts.isEmpty ? (env["MERCLIP_MEDIA_HOSTS"]?.split(separator: ",").map(String.init) ?? []) : mediaHosts
         let port = try Int(setting(metricsPort.map(String.init), "MERCLIP_METRICS_PORT", "9464")) ?? 9464
@@ -79,7 +89,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let log = Log("worker")
         let modelDir = try setting(model, "MERCLIP_MODEL")
-        let scorer = try MERCLIPScorer(modelDirectory: modelDir, labelSets: sets)
+        let scorer = try MERCLIPScorer(modelDirectory: modelDir, labelSets: sets, keepFeatures: config.storeFeatures)
         if !scorer.modelTrained {
             log.warn("model is UNTRAINED: scores are not meaningful", ["model": "\(scorer.modelName)@\(scorer.modelVersion)"])
         }

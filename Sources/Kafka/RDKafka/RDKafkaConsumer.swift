@@ -2,7 +2,7 @@
 import CRDKafka
 
 final class RDKafkaConsumer: @unchecked Sendable {
-    private let handle: RDKafkaHandle
+    let handle: RDKafkaHandle
     let rebalance: RebalanceState  // the conf opaque: declared after the handle so it outlives it
 
     /// A group member whose rebalance callback updates `rebalance`; its main queue is the consumer queue.

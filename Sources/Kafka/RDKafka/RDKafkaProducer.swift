@@ -3,7 +3,7 @@ import CRDKafka
 import Foundation
 
 final class RDKafkaProducer: @unchecked Sendable {
-    private let handle: RDKafkaHandle
+    let handle: RDKafkaHandle
     private let link: BrokerLink  // the conf opaque: declared after the handle so it outlives it
 
     /// A producer whose error callback reports to `link` and whose delivery reports complete
