@@ -18,8 +18,8 @@ Fixtures (all single-frame videos, 25 fps, made with ffmpeg from lavfi sources):
   resize-rotated-h264.npy    PIL's crop of the upright (ffmpeg-autorotated) rgb24 frame
 
 Usage (needs ffmpeg with libx264, numpy and pillow; deterministic for a given ffmpeg/x264/PIL):
-  /opt/merclip-venv/bin/python training/resize_reference.py Tests/Fixtures/media
-  /opt/merclip-venv/bin/python training/resize_reference.py --reference VIDEO OUT.npy   one video's crop
+  python training/resize_reference.py Tests/Fixtures/media
+  python training/resize_reference.py --reference VIDEO OUT.npy   one video's crop
                                                      (a YUV video is read as BT.709 limited range, as the H.264 fixtures)
 """
 import argparse
