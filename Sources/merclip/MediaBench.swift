@@ -33,7 +33,7 @@ extension Bench {
     /// $MERCLIP_BENCH_MEDIA, else .build-test-media/bench720.mp4 under the current directory, made
     /// with ops/make-test-media.sh when it is missing and the script is there.
     static func mediaBenchInput() throws -> String {
-        if let path = ProcessInfo.processInfo.environment["MERCLIP_BENCH_MEDIA"] { return path }
+        if let path = Setting().variable("MERCLIP_BENCH_MEDIA") { return path }
         let dir = FileManager.default.currentDirectoryPath + "/.build-test-media"
         let path = dir + "/bench720.mp4"
         if FileManager.default.fileExists(atPath: path) { return path }
