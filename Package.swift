@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CRDKafka", pkgConfig: "rdkafka",
@@ -41,10 +42,12 @@ let package = Package(
         .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", "Tensor"]),
         .target(name: "Kafka", dependencies: ["CRDKafka"]),
         .target(name: "Sinks", dependencies: ["CLibPQ"]),
-        .target(name: "Worker", dependencies: ["Kafka", "Sinks", "Media", "Model", "Tensor"]),
+        .target(name: "Worker", dependencies: ["Kafka", "Sinks", "Media", "Model", "Tensor",
+                                               .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "merclip", dependencies: [
             "Tensor", "Model", "Media", "Kafka", "Sinks", "Worker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .target(name: "TestSupport", dependencies: ["Sinks"], path: "Tests/TestSupport"),
@@ -53,7 +56,8 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "TestSupport"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Kafka", "Sinks", "TestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Kafka", "Sinks", "TestSupport",
+                                                   .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CLITests", dependencies: ["Tensor", "Sinks", "TestSupport"]),
         .testTarget(name: "DeployTests", dependencies: ["Sinks", "TestSupport", .product(name: "Yams", package: "Yams")]),
     ]

@@ -1,6 +1,6 @@
 """CLIP's frame preprocessing in PIL: the reference for Sources/Media/FrameConverter.swift.
 
-CLIP (and the MER-CLIP vision branch, shared/DESIGN.md "Vision") resizes a PIL image with torchvision
+CLIP (and the MER-CLIP vision branch, docs/design.md "Vision") resizes a PIL image with torchvision
 Resize(224, BICUBIC), i.e. PIL Image.resize((w, h), Image.BICUBIC): cubic convolution a = -0.5 with
 antialiasing (the filter support widens by the downscale factor). The short side becomes 224, the long
 side int(224 * long / short); then CenterCrop(224) with offset round((side - 224) / 2). The fixtures keep
@@ -18,8 +18,8 @@ Fixtures (all single-frame videos, 25 fps, made with ffmpeg from lavfi sources):
   resize-rotated-h264.npy    PIL's crop of the upright (ffmpeg-autorotated) rgb24 frame
 
 Usage (needs ffmpeg with libx264, numpy and pillow; deterministic for a given ffmpeg/x264/PIL):
-  /opt/merclip-venv/bin/python training/resize_reference.py Tests/Fixtures/media
-  /opt/merclip-venv/bin/python training/resize_reference.py --reference VIDEO OUT.npy   one video's crop
+  python training/resize_reference.py Tests/Fixtures/media
+  python training/resize_reference.py --reference VIDEO OUT.npy   one video's crop
                                                      (a YUV video is read as BT.709 limited range, as the H.264 fixtures)
 """
 import argparse

@@ -1,4 +1,4 @@
-"""Minimal MER-CLIP training loop (shared/DESIGN.md): label encoder frozen; encoders, decoders, ctx, logit_scale
+"""Minimal MER-CLIP training loop (docs/design.md): label encoder frozen; encoders, decoders, ctx, logit_scale
 trained with AdamW (lr 8e-6, weight decay 1e-3); BCE on multi-label probabilities, CE on single-label logits.
 
     python training/train.py --init MODEL_DIR --data DATA_DIR --out OUT_DIR [--epochs 20 --batch 16]

@@ -1,33 +1,58 @@
-// One-line structured logs on stderr: `time level component message key=value ...`.
+// Log: the call-site API of merclip's logs, `log.info("message", ["key": value])`, on a swift-log Logger
+// whose handler (LogLineHandler) writes one escaped text or JSON line per event on stderr.
 import Foundation
 import Kafka
-import Sinks
+import Logging
 
 public struct Log: Sendable {
     public let component: String
-    public init(_ component: String) { self.component = component }
+    /// The swift-log logger behind it (label = component), for code that wants swift-log's own API.
+    public let logger: Logger
 
-    public func info(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write("info", message, fields) }
-    public func warn(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write("warn", message, fields) }
-    public func error(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write("error", message, fields) }
+    public init(_ component: String) {
+        self.component = component
+        logger = Logger(label: component) { LogLineHandler(label: $0) }
+    }
 
-    private func write(_ level: String, _ message: String, _ fields: KeyValuePairs<String, Any>) {
-        var line = "\(RFC3339.format(Date())) \(level) \(component): \(message)"
-        for (k, v) in fields { line += " \(k)=\(String(describing: v).contains(" ") ? "\"\(v)\"" : "\(v)")" }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+    public func debug(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write(.debug, message, fields) }
+    public func info(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write(.info, message, fields) }
+    public func warn(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write(.warning, message, fields) }
+    public func error(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write(.error, message, fields) }
+
+    private func write(_ level: Logger.Level, _ message: String, _ fields: KeyValuePairs<String, Any>) {
+        guard level >= logger.logLevel else { return }
+        var metadata = Logger.Metadata()
+        for (key, value) in fields { metadata[key] = Self.metadataValue(value) }
+        logger.log(level: level, "\(message)", metadata: metadata)
+    }
+
+    /// Numbers and booleans stay typed (JSON writes them bare); everything else is its description.
+    static func metadataValue(_ value: Any) -> Logger.MetadataValue {
+        switch value {
+        case let v as Int: .stringConvertible(v)
+        case let v as Int32: .stringConvertible(v)
+        case let v as Int64: .stringConvertible(v)
+        case let v as UInt64: .stringConvertible(v)
+        case let v as Double: .stringConvertible(v)
+        case let v as Float: .stringConvertible(v)
+        case let v as Bool: .stringConvertible(v)
+        case let v as String: .string(v)
+        default: .string(String(describing: value))
+        }
     }
 }
 
 extension Log {
-    /// Writes librdkafka's own log lines in this format (component "kafka", the client and facility
-    /// as fields) instead of librdkafka's `%3|…` lines.
+    /// Writes librdkafka's own log lines through this log (component "kafka", the client and facility
+    /// as fields) instead of librdkafka's `%3|…` lines. Syslog levels: ≤ 3 error, 4 warn, 5–6 info, 7 debug.
     public static func routeKafkaLogs() {
         let log = Log("kafka")
         KafkaLogHandler.set { level, client, facility, message in
             switch level {
             case ...3: log.error(message, ["client": client, "facility": facility])
             case 4: log.warn(message, ["client": client, "facility": facility])
-            default: log.info(message, ["client": client, "facility": facility])
+            case 5, 6: log.info(message, ["client": client, "facility": facility])
+            default: log.debug(message, ["client": client, "facility": facility])
             }
         }
     }

@@ -53,7 +53,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { BLAS.setThreads(threads) }
+        try Setting().applyBLASThreads(threads)
         switch stage {
         case "model": try runModel()
         case "media": try runMedia()

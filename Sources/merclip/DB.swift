@@ -19,9 +19,7 @@ struct DB: ParsableCommand {
         var migrations: String?
 
         func run() throws {
-            guard let postgres = postgres ?? ProcessInfo.processInfo.environment["MERCLIP_POSTGRES_URL"] else {
-                throw ValidationError("--postgres or MERCLIP_POSTGRES_URL is required")
-            }
+            let postgres = try Setting().required(postgres, "MERCLIP_POSTGRES_URL", option: "--postgres")
             guard let dir = migrations.map({ URL(fileURLWithPath: $0) }) ?? Migrator.defaultDirectory() else {
                 throw ValidationError("no migrations folder found: pass --migrations DIR or set MERCLIP_MIGRATIONS")
             }

@@ -41,7 +41,7 @@ struct Embed: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { BLAS.setThreads(threads) }
+        try Setting().applyBLASThreads(threads)
         let dir = try EncoderDirectory(model)
         let out: Tensor
         if let pixels {

@@ -25,19 +25,20 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Cut each file into windows of this many seconds (default: one segment per file).") var segmentSeconds: Double?
     @Option(help: "File whose text is every segment's transcript.") var transcriptFile: String?
     @Flag(help: "Embed the media bytes in the event (base64) instead of a file:// URI.") var inline = false
-    @Option(name: .customShort("X"), help: "librdkafka property key=value; repeatable (also MERCLIP_KAFKA_PROPERTIES, ';'- or newline-separated).") var kafkaProperties: [String] = []
+    @Option(name: .customShort("X"), help: "librdkafka property key=value; repeatable (MERCLIP_KAFKA_PROPERTIES, ';'- or newline-separated).")
+    var kafkaProperties: [String] = []
     @Argument(help: "Media files.") var media: [String]
+    @OptionGroup var logging: LogOptions
 
     func run() async throws {
+        let env = Setting()
+        try logging.apply(env)
         Log.routeKafkaLogs()
-        guard let brokers = brokers ?? ProcessInfo.processInfo.environment["MERCLIP_BROKERS"] else {
-            throw ValidationError("--brokers or MERCLIP_BROKERS is required")
-        }
+        let brokers = try env.required(brokers, "MERCLIP_BROKERS", option: "--brokers")
         if let s = segmentSeconds, !(s > 0) { throw ValidationError("--segment-seconds must be > 0") }
         let transcript = try transcriptFile.map { try String(contentsOfFile: $0, encoding: .utf8) }
         let producer = try KafkaProducer(config: KafkaProducerConfig(
-            common: KafkaConfig(bootstrapServers: brokers, extra: try KafkaConfig.extraProperties(
-                flags: kafkaProperties, environment: ProcessInfo.processInfo.environment))))
+            common: KafkaConfig(bootstrapServers: brokers, extra: try env.kafkaProperties(kafkaProperties))))
         var total = 0
         var failed: [String] = []
         for path in media {

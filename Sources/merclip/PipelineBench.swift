@@ -12,9 +12,7 @@ import Worker
 extension Bench {
     func runPipeline() throws {
         guard let model, let media else { throw ValidationError("--stage pipeline needs --model DIR and --media FILE") }
-        guard let server = postgres ?? ProcessInfo.processInfo.environment["MERCLIP_POSTGRES_URL"] else {
-            throw ValidationError("--stage pipeline needs --postgres URL (or MERCLIP_POSTGRES_URL)")
-        }
+        let server = try Setting().required(postgres, "MERCLIP_POSTGRES_URL", option: "--postgres")
         let mediaURL = URL(fileURLWithPath: media).standardizedFileURL
         let scorer = try MERCLIPScorer(modelDirectory: model)
         let window = SegmentWindow(start: 0, duration: 2)

@@ -32,25 +32,27 @@ struct ReplayCommand: ParsableCommand {
         @Option(name: .customLong("stream-id"), help: "Only this stream; repeatable.") var streamIDs: [String] = []
         @Option(help: "Name of this replay; the same id never copies an event twice.") var replayID: String
         @Option(help: "Postgres URL to record the replay for `replay status` (MERCLIP_POSTGRES_URL).") var postgres: String?
-        @Option(name: .customShort("X"), help: "librdkafka property key=value; repeatable (also MERCLIP_KAFKA_PROPERTIES, ';'- or newline-separated).") var kafkaProperties: [String] = []
+        @Option(name: .customShort("X"), help: "librdkafka property key=value; repeatable (MERCLIP_KAFKA_PROPERTIES, ';'- or newline-separated).")
+        var kafkaProperties: [String] = []
+        @OptionGroup var logging: LogOptions
 
         func run() throws {
+            let env = Setting()
+            try logging.apply(env)
             Log.routeKafkaLogs()
-            let env = ProcessInfo.processInfo.environment
-            guard let brokers = brokers ?? env["MERCLIP_BROKERS"] else { throw ValidationError("--brokers or MERCLIP_BROKERS is required") }
+            let brokers = try env.required(brokers, "MERCLIP_BROKERS", option: "--brokers")
             let sinceDate = try parseTime(since, "--since")
             let untilDate = try until.map { try parseTime($0, "--until") }
             if let untilDate, untilDate <= sinceDate { throw ValidationError("--until must be after --since") }
             let request = ReplayRequest(sourceTopic: sourceTopic, replayTopic: replayTopic, since: sinceDate,
                                         until: untilDate, streamIDs: Set(streamIDs), replayID: replayID)
-            let replayer = Replayer(kafka: KafkaConfig(bootstrapServers: brokers,
-                                                    extra: try KafkaConfig.extraProperties(flags: kafkaProperties, environment: env)))
+            let replayer = Replayer(kafka: KafkaConfig(bootstrapServers: brokers, extra: try env.kafkaProperties(kafkaProperties)))
             let totals = try replayer.run(request) { t in
                 FileHandle.standardError.write(Data("replay \(replayID): scanned \(t.scanned), matched \(t.matched), copied \(t.copied)\n".utf8))
             }
             print("replay \(replayID): \(totals.matched) event(s) in range, \(totals.copied) copied to \(replayTopic), "
                   + "\(totals.alreadyCopied) already copied by an earlier run (\(totals.scanned) scanned)")
-            if let url = postgres ?? env["MERCLIP_POSTGRES_URL"] {
+            if let url = env.string(postgres, "MERCLIP_POSTGRES_URL") {
                 try PostgresConnection(url).query("""
                     INSERT INTO replays (replay_id, source_topic, replay_topic, since, until, stream_ids, matched, copied, runs, finished_at)
                     VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz, $6::text[], $7, $8, 1, now())
@@ -70,9 +72,7 @@ struct ReplayCommand: ParsableCommand {
         @Option(help: "Postgres URL (MERCLIP_POSTGRES_URL).") var postgres: String?
 
         func run() throws {
-            guard let url = postgres ?? ProcessInfo.processInfo.environment["MERCLIP_POSTGRES_URL"] else {
-                throw ValidationError("--postgres or MERCLIP_POSTGRES_URL is required")
-            }
+            let url = try Setting().required(postgres, "MERCLIP_POSTGRES_URL", option: "--postgres")
             let db = try PostgresConnection(url)
             let replay = try db.query("SELECT source_topic, replay_topic, since, until, matched, copied, runs FROM replays WHERE replay_id = $1", [replayID])
             let scored = try db.query("""

@@ -62,7 +62,7 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { BLAS.setThreads(threads) }
+        try Setting().applyBLASThreads(threads)
         var engine = try MERCLIPEngine(directory: model)
         for (task, list) in try Self.labelOverrides(labels, firstTask: engine.config.tasks.first?.name)
             .sorted(by: { $0.key < $1.key }) {

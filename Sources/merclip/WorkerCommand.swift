@@ -17,7 +17,8 @@ struct WorkerCommand: AsyncParsableCommand {
         failures table; a transient failure (Postgres or Kafka down) is retried with backoff, never skipped. \
         SIGTERM/SIGINT: stop fetching, finish the batch, write, commit, exit 0.
 
-        Every option can come from the environment variable named in its help.
+        Every option can come from the environment variable named in its help; a variable whose value \
+        cannot be used is an error naming it. BLAS threads: MERCLIP_THREADS (default: all cores).
         """)
 
     @Option(help: "Kafka bootstrap servers (MERCLIP_BROKERS).") var brokers: String?
@@ -40,47 +41,41 @@ struct WorkerCommand: AsyncParsableCommand {
     var storeFeatures = false
     @Option(help: "Delete stored features older than this many days (MERCLIP_FEATURE_RETENTION_DAYS; default: keep).")
     var featureRetentionDays: Double?
+    @Flag(help: "Also fetch http:// media from the --media-host hosts; without it only https:// (MERCLIP_MEDIA_ALLOW_HTTP=1).")
+    var allowHTTPMedia = false
     @Option(name: .customShort("X"), help: "librdkafka property key=value, repeatable (MERCLIP_KAFKA_PROPERTIES, ';'- or newline-separated).")
     var kafkaProperties: [String] = []
 
+    @OptionGroup var logging: LogOptions
+
     func run() async throws {
+        let env = Setting()
+        try logging.apply(env)
         Log.routeKafkaLogs()
-        let env = ProcessInfo.processInfo.environment
-        func setting(_ value: String?, _ key: String, _ fallback: String? = nil) throws -> String {
-            if let v = value ?? env[key] ?? fallback, !v.isEmpty { return v }
-            throw ValidationError("--\(key.dropFirst(8).lowercased().replacingOccurrences(of: "_", with: "-")) or \(key) is required")
-        }
-        var extra = try KafkaConfig.parseExtra(kafkaProperties)
-        if let list = env["MERCLIP_KAFKA_PROPERTIES"] {
-            let fromEnv = try KafkaConfig.parseExtra(list.split(whereSeparator: { $0 == ";" || $0 == "\n" })
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-            extra.merge(fromEnv) { flag, _ in flag }
-        }
+        try env.applyBLASThreads(nil)
         var config = WorkerConfig(
-            kafka: KafkaConfig(bootstrapServers: try setting(brokers, "MERCLIP_BROKERS"), extra: extra),
-            group: try setting(group, "MERCLIP_GROUP", "merclip-workers"),
-            topics: [try setting(topic, "MERCLIP_TOPIC", "segments")],
-            resultsTopic: try setting(resultsTopic, "MERCLIP_RESULTS_TOPIC", "segment-results"),
-            dlqTopic: try setting(dlqTopic, "MERCLIP_DLQ_TOPIC", "segments-dlq"),
-            postgresURL: try setting(postgres, "MERCLIP_POSTGRES_URL"))
-        config.batchSize = try Int(setting(batchSize.map(String.init), "MERCLIP_BATCH_SIZE", "8")) ?? 8
-        config.maxWaitMs = try Int(setting(maxWaitMs.map(String.init), "MERCLIP_MAX_WAIT_MS", "200")) ?? 200
-        if let n = preprocessThreads ?? env["MERCLIP_PREPROCESS_THREADS"].flatMap({ Int($0) }) { config.preprocessThreads = n }
-        guard config.batchSize >= 1, config.maxWaitMs >= 0, config.preprocessThreads >= 1 else {
-            throw ValidationError("--batch-size and --preprocess-threads must be ≥ 1 and --max-wait-ms ≥ 0")
-        }
-        config.storeFeatures = storeFeatures || ["1", "true", "yes"].contains(env["MERCLIP_STORE_FEATURES"]?.lowercased() ?? "")
-        config.featureRetentionDays = try featureRetentionDays ?? env["MERCLIP_FEATURE_RETENTION_DAYS"].map { v in
-            guard let d = Double(v), d > 0 else { throw ValidationError("MERCLIP_FEATURE_RETENTION_DAYS=\(v) is not a positive number of days") }
-            return d
-        }
-        if let d = config.featureRetentionDays, !(d > 0) { throw ValidationError("--feature-retention-days must be positive, not \(d)") }
-        let roots = mediaRoots.isEmpty ? (env["MERCLIP_MEDIA_ROOTS"]?.split(separator: ":").map(String.init) ?? []) : mediaRoots
-        let hosts = mediaHosts.isEmpty ? (env["MERCLIP_MEDIA_HOSTS"]?.split(separator: ",").map(String.init) ?? []) : mediaHosts
-        let port = try Int(setting(metricsPort.map(String.init), "MERCLIP_METRICS_PORT", "9464")) ?? 9464
+            kafka: KafkaConfig(bootstrapServers: try env.required(brokers, "MERCLIP_BROKERS", option: "--brokers"),
+                               extra: try env.kafkaProperties(kafkaProperties)),
+            group: env.string(group, "MERCLIP_GROUP", default: "merclip-workers"),
+            topics: [env.string(topic, "MERCLIP_TOPIC", default: "segments")],
+            resultsTopic: env.string(resultsTopic, "MERCLIP_RESULTS_TOPIC", default: "segment-results"),
+            dlqTopic: env.string(dlqTopic, "MERCLIP_DLQ_TOPIC", default: "segments-dlq"),
+            postgresURL: try env.required(postgres, "MERCLIP_POSTGRES_URL", option: "--postgres"))
+        config.batchSize = try env.int(batchSize, "MERCLIP_BATCH_SIZE", option: "--batch-size", default: 8, in: 1...Int.max)
+        config.maxWaitMs = try env.int(maxWaitMs, "MERCLIP_MAX_WAIT_MS", option: "--max-wait-ms", default: 200, in: 0...Int.max)
+        config.preprocessThreads = try env.int(preprocessThreads, "MERCLIP_PREPROCESS_THREADS", option: "--preprocess-threads",
+                                               default: config.preprocessThreads, in: 1...Int.max)
+        let roots = env.list(mediaRoots, "MERCLIP_MEDIA_ROOTS", separators: [":"])
+        let hosts = env.list(mediaHosts, "MERCLIP_MEDIA_HOSTS", separators: [","])
+        config.storeFeatures = try env.switchOn(storeFeatures, "MERCLIP_STORE_FEATURES", option: "--store-features")
+        config.featureRetentionDays = try env.positiveDouble(featureRetentionDays, "MERCLIP_FEATURE_RETENTION_DAYS",
+                                                             option: "--feature-retention-days")
+        let allowHTTP = try env.switchOn(allowHTTPMedia, "MERCLIP_MEDIA_ALLOW_HTTP", option: "--allow-http-media")
+        let port = try env.int(metricsPort, "MERCLIP_METRICS_PORT", option: "--metrics-port", default: 9464, in: 0...65535)
+        let modelDir = try env.required(model, "MERCLIP_MODEL", option: "--model")
 
         var sets: [String: [String: [String]]] = [:]
-        if let file = labelSets ?? env["MERCLIP_LABEL_SETS"] {
+        if let file = env.string(labelSets, "MERCLIP_LABEL_SETS") {
             guard let data = FileManager.default.contents(atPath: file),
                   let parsed = try? JSONDecoder().decode([String: [String: [String]]].self, from: data) else {
                 throw ValidationError("label sets \(file): not readable as {\"name\": {\"task\": [labels]}}")
@@ -88,14 +83,13 @@ struct WorkerCommand: AsyncParsableCommand {
             sets = parsed
         }
         let log = Log("worker")
-        let modelDir = try setting(model, "MERCLIP_MODEL")
         let scorer = try MERCLIPScorer(modelDirectory: modelDir, labelSets: sets, keepFeatures: config.storeFeatures)
         if !scorer.modelTrained {
             log.warn("model is UNTRAINED: scores are not meaningful", ["model": "\(scorer.modelName)@\(scorer.modelVersion)"])
         }
         let metrics = Metrics()
         let worker = try Worker(config: config, scorer: scorer,
-                                media: MediaSource(roots: roots, hosts: hosts), metrics: metrics)
+                                media: MediaSource(roots: roots, hosts: hosts, allowHTTP: allowHTTP), metrics: metrics)
         let server = try MetricsServer(port: port, metrics: metrics) { worker.isReady }
         log.info("metrics", ["port": server.port, "media_roots": roots.joined(separator: ":")])
 
