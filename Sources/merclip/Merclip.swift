@@ -19,7 +19,7 @@ struct Merclip: AsyncParsableCommand {
             IngestCommand.self,
             ReplayCommand.self,
             Embed.self, Tokenize.self, ModelCommand.self, Bench.self,
-            Preprocess.self, Score.self,
+            Preprocess.self, Score.self, DatasetCommand.self,
         ]
     )
 
