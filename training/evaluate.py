@@ -22,20 +22,23 @@ from merclip_reference import MerClip  # noqa: E402
 
 
 @torch.inference_mode()
-def evaluate(model, segments, batch=16, modalities=None, device="cpu", keep_predictions=False):
-    """{"segments", "tasks": {name: metrics}} over a Segments split, plus the rows of predictions when asked."""
+def evaluate(model, segments, batch=16, modalities=None, device="cpu", keep_predictions=False, loss_fn=None):
+    """{"segments", "tasks": {name: metrics}} over a Segments split (and "loss", the mean of loss_fn(model, out,
+    batch) per segment, when given), plus the rows of predictions when asked."""
     was_training = model.training
     model.eval()
     truth = {t["name"]: [] for t in model.config["tasks"]}
     probs = {t["name"]: [] for t in model.config["tasks"]}
     ids = {t["name"]: [] for t in model.config["tasks"]}
-    lines = []
+    lines, loss_sum = [], 0.0
     cache = {t["name"]: model.label_embeddings(t["name"]) for t in model.config["tasks"]}
     for rows in segments.batches(batch):
         segs = segments.load(rows, device)
         if modalities is not None:
             segs = only_modalities(segs, modalities)
         out = model(segs, label_cache=cache)
+        if loss_fn is not None:
+            loss_sum += float(loss_fn(model, out, segs)) * len(segs)
         for i, s in enumerate(segs):
             line = {"id": s["id"], "tasks": {}}
             for t in model.config["tasks"]:
@@ -48,6 +51,8 @@ def evaluate(model, segments, batch=16, modalities=None, device="cpu", keep_pred
                     ids[name].append(s["id"])
             lines.append(line)
     result = {"segments": len(segments), "tasks": {}}
+    if loss_fn is not None:
+        result["loss"] = loss_sum / max(1, len(segments))
     for t in model.config["tasks"]:
         name = t["name"]
         result["tasks"][name] = metrics.task_metrics(t, truth[name], metrics.predictions(t, probs[name]))

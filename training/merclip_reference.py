@@ -1,6 +1,6 @@
 """MER-CLIP reference in PyTorch: model, model directory (merclip-model/1) load/save, HF CLIP import, CLIP tokenizer.
 
-The mathematics follows shared/DESIGN.md ("MER-CLIP, precisely") and docs/model-format.md.
+The mathematics follows docs/model-format.md.
     from merclip_reference import MerClip, ClipTokenizer
     m = MerClip.load("path/to/model")            # or MerClip.from_hf_clip("path/to/clip")
     out = m.predict([{"frames": f, "audio": a, "token_ids": ids}, ...])

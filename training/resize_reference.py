@@ -1,6 +1,6 @@
 """CLIP's frame preprocessing in PIL: the reference for Sources/Media/FrameConverter.swift.
 
-CLIP (and the MER-CLIP vision branch, shared/DESIGN.md "Vision") resizes a PIL image with torchvision
+CLIP (and the MER-CLIP vision branch, docs/model-format.md) resizes a PIL image with torchvision
 Resize(224, BICUBIC), i.e. PIL Image.resize((w, h), Image.BICUBIC): cubic convolution a = -0.5 with
 antialiasing (the filter support widens by the downscale factor). The short side becomes 224, the long
 side int(224 * long / short); then CenterCrop(224) with offset round((side - 224) / 2). The fixtures keep

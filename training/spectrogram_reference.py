@@ -1,6 +1,6 @@
 """MER-CLIP audio front end in numpy: the reference for Sources/Media/LogMelSpectrogram.swift.
 
-The computation (shared/DESIGN.md, "Audio"): 16 kHz mono waveform in [-1, 1), cut into 2 s windows
+The computation (docs/media.md, "Audio"): 16 kHz mono waveform in [-1, 1), cut into 2 s windows
 (T_A = ceil(tau / 2), last zero-padded; when T_A > max_windows keep max_windows windows
 k = floor((i + 0.5) * T_A / max_windows)). Per window: frames of n_fft samples every hop_length,
 no padding (61 frames); periodic Hann w[n] = 0.5 - 0.5 cos(2 pi n / n_fft); power |X_k|^2 of the
@@ -54,7 +54,7 @@ def log_mel(window, c=DEFAULTS):
 
 
 def resize_time(x, width):
-    """Linear resize of [rows, frames] to [rows, width] along time (the DESIGN.md formula)."""
+    """Linear resize of [rows, frames] to [rows, width] along time (the formula of docs/media.md)."""
     frames = x.shape[1]
     j = np.arange(width)
     col = np.maximum(0.0, (j + 0.5) * frames / width - 0.5)

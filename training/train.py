@@ -14,7 +14,7 @@ single-label logits. 8e-6 suits fine-tuning from CLIP; from random weights use a
 Departures: --modality-dropout P (default 0.2) removes each present modality of a training segment with
 probability P (keeping at least one), so the model learns to score segments with missing modalities; early
 stopping after --patience epochs (default 5) without a better validation score (the mean over tasks of the mean
-weighted accuracy / accuracy; the best epoch's weights are exported).
+weighted accuracy / accuracy, ties broken by the lower validation loss; the best epoch's weights are exported).
 
 RUN_DIR/checkpoints/epoch-NNN.pt   every epoch: weights, optimizer, epoch, history (--resume continues from the last)
 RUN_DIR/history.json               per epoch: train loss, validation metrics
@@ -183,7 +183,7 @@ def main():
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=a.weight_decay)
     ckpt_dir = os.path.join(a.out, "checkpoints")
     os.makedirs(ckpt_dir, exist_ok=True)
-    history, start, best, best_state, stale = [], 0, -math.inf, None, 0
+    history, start, best, best_epoch, best_state, stale = [], 0, (-math.inf, -math.inf), None, None, 0
     if a.resume:
         found = sorted(glob.glob(os.path.join(ckpt_dir, "epoch-*.pt")))
         if not found:
@@ -191,8 +191,8 @@ def main():
         ck = torch.load(found[-1], map_location=a.device, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
-        history, start, best, stale = ck["history"], ck["epoch"] + 1, ck["best"], ck["stale"]
-        best_state = ck["best_state"]
+        history, start, best, stale = ck["history"], ck["epoch"] + 1, tuple(ck["best"]), ck["stale"]
+        best_state, best_epoch = ck["best_state"], ck["best_epoch"]
         rng.setstate(ck["rng"])
         torch.set_rng_state(ck["torch_rng"])
         print(f"resumed from {found[-1]} (epoch {ck['epoch']})", flush=True)
@@ -211,23 +211,24 @@ def main():
             losses.append(loss.item())
         entry = {"epoch": epoch, "train_loss": sum(losses) / len(losses), "seconds": round(time.time() - t0, 1)}
         if len(splits["validation"]):
-            val = evaluate(model, splits["validation"], a.batch, device=a.device)
+            val = evaluate(model, splits["validation"], a.batch, device=a.device, loss_fn=loss_fn)
             entry["validation"] = val
-            score = score_of(val)
+            score = (score_of(val), -val["loss"])
         else:
-            score = -entry["train_loss"]
+            score = (-entry["train_loss"], 0.0)
         if score > best:
-            best, stale = score, 0
+            best, best_epoch, stale = score, epoch, 0
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         else:
             stale += 1
-        entry["best"] = best
+        entry["best_epoch"] = best_epoch
         history.append(entry)
         print(f"epoch {epoch}: loss {entry['train_loss']:.4f}"
-              + (f", validation {summary_line(entry['validation'])}" if "validation" in entry else "")
+              + (f", validation loss {entry['validation']['loss']:.4f}, {summary_line(entry['validation'])}"
+                 if "validation" in entry else "")
               + f" ({entry['seconds']} s)", flush=True)
         torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch, "history": history,
-                    "best": best, "best_state": best_state, "stale": stale, "rng": rng.getstate(),
+                    "best": best, "best_epoch": best_epoch, "best_state": best_state, "stale": stale, "rng": rng.getstate(),
                     "torch_rng": torch.get_rng_state()}, os.path.join(ckpt_dir, f"epoch-{epoch:03d}.pt"))
         if stale >= a.patience:
             print(f"early stop: no better validation score for {a.patience} epochs", flush=True)
@@ -245,7 +246,8 @@ def main():
         json.dump(history, f, indent=1)
     for s, m in model.config["metrics"].items():
         print(f"{s}: {summary_line(m)}")
-    print(f"saved {out_dir} (trained={str(trained).lower()}, {len(history)} epochs)")
+    print(f"saved {out_dir} (trained={str(trained).lower()}, {len(history)} epochs"
+          + (f", weights of epoch {best_epoch})" if trained else ")"))
 
 
 if __name__ == "__main__":
