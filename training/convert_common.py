@@ -10,6 +10,18 @@ SPLIT_NAMES = {"train": "train", "valid": "validation", "validation": "validatio
                "val": "validation", "test": "test"}
 
 
+def label_file_parser(doc):
+    """The arguments the label-file converters share: --labels, --media, --out, --ext, --zero-sentiment."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--labels", required=True, help="the label file")
+    ap.add_argument("--media", required=True, help="the media folder")
+    ap.add_argument("--out", required=True, help="the manifest to write (tasks.json goes next to it)")
+    ap.add_argument("--ext", default="mp4", help="media file extension")
+    ap.add_argument("--zero-sentiment", default="positive", choices=("positive", "negative", "drop"))
+    return ap
+
+
 def split_name(value, where):
     s = SPLIT_NAMES.get(str(value).strip().lower())
     if s is None:

@@ -19,13 +19,12 @@ Labels: an emotion is present when its intensity is > 0 (the usual binarisation 
 positive (> 0) or negative (< 0); 0 is --zero-sentiment (default positive: ACC2's non-negative vs negative).
 Rows whose video is missing are skipped and listed. Ids: <video_id>_<start>_<end>.
 """
-import argparse
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from convert_common import media_field, polarity, read_csv, report, require_columns, split_name, write_manifest  # noqa: E402
+from convert_common import label_file_parser, media_field, polarity, read_csv, report, require_columns, split_name, write_manifest  # noqa: E402
 
 EMOTIONS = [("happy", "happy"), ("sad", "sad"), ("anger", "angry"), ("surprise", "surprise"),
             ("disgust", "disgust"), ("fear", "fear")]
@@ -108,14 +107,9 @@ def convert(labels, media, out, folds=None, transcripts=None, ext="mp4", zero="p
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--labels", required=True)
-    ap.add_argument("--media", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--folds")
-    ap.add_argument("--transcripts")
-    ap.add_argument("--ext", default="mp4")
-    ap.add_argument("--zero-sentiment", default="positive", choices=("positive", "negative", "drop"))
+    ap = label_file_parser(__doc__)
+    ap.add_argument("--folds", help="JSON {\"train\": [video ids], \"valid\": [...], \"test\": [...]}")
+    ap.add_argument("--transcripts", help="folder of <video_id>.txt segmented transcripts")
     a = ap.parse_args()
     entries, skipped = convert(a.labels, a.media, a.out, a.folds, a.transcripts, a.ext, a.zero_sentiment)
     report(a.out, entries, skipped)

@@ -12,12 +12,11 @@ Media: RAW_DIR/<video_id>/<clip_id>.<ext>, one file per clip (the whole file is 
 Labels: positive (> 0) or negative (< 0); 0 is --zero-sentiment (default positive, ACC2's non-negative vs
 negative; drop leaves the clip out). Clips whose file is missing are skipped and listed. Ids: <video_id>_<clip_id>.
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from convert_common import media_field, polarity, read_csv, report, require_columns, split_name, write_manifest  # noqa: E402
+from convert_common import label_file_parser, media_field, polarity, read_csv, report, require_columns, split_name, write_manifest  # noqa: E402
 
 TASKS = [{"name": "sentiment", "kind": "single_label", "query": "Sentiment", "labels": ["positive", "negative"]}]
 
@@ -51,12 +50,7 @@ def convert(labels, media, out, ext="mp4", zero="positive"):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--labels", required=True)
-    ap.add_argument("--media", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--ext", default="mp4")
-    ap.add_argument("--zero-sentiment", default="positive", choices=("positive", "negative", "drop"))
+    ap = label_file_parser(__doc__)
     a = ap.parse_args()
     entries, skipped = convert(a.labels, a.media, a.out, a.ext, a.zero_sentiment)
     report(a.out, entries, skipped)
