@@ -46,9 +46,6 @@ struct DatasetBuild: ParsableCommand {
     @Option(help: "Largest input in bytes.")
     var maxBytes: Int = MediaLimits.default.maxBytes
 
-    @Option(help: "Longest segment in seconds.")
-    var maxDuration: Double = MediaLimits.default.maxDuration
-
     @Option(help: "Decode time limit per segment in seconds.")
     var decodeTimeout: Double = MediaLimits.default.decodeTimeLimit
 
@@ -90,8 +87,9 @@ struct DatasetBuild: ParsableCommand {
             tokenizer = try CLIPTokenizer(directory: vocab, maxTokens: MERCLIPConfig().preprocess.maxTextTokens)
         }
         let mediaConfig = MediaPreprocessConfig(model: config ?? MERCLIPConfig())
-        let limits = MediaLimits(maxBytes: maxBytes, maxDuration: maxDuration, maxPixels: MediaLimits.default.maxPixels,
-                                 decodeTimeLimit: decodeTimeout)
+        var limits = MediaLimits.default
+        limits.maxBytes = maxBytes
+        limits.decodeTimeLimit = decodeTimeout
         let preprocessor = MediaPreprocessor(config: mediaConfig, limits: limits, decoderThreads: jobs > 1 ? 1 : 0)
         let root = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
