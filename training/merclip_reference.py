@@ -327,6 +327,10 @@ class MerClip(nn.Module):
         m.set_vocab(vocab_dir)
         return m
 
+    @property
+    def device(self):
+        return self.label.text_projection.weight.device
+
     # ---- encoders
 
     def encode_images(self, tower, pixels):
@@ -345,13 +349,13 @@ class MerClip(nn.Module):
         seqs = [self.tokenizer(self.prompt(t)) for t in texts]
         n = max(len(s) for s in seqs)
         eos = self.tokenizer.eos
-        ids = torch.tensor([s + [eos] * (n - len(s)) for s in seqs])
+        ids = torch.tensor([s + [eos] * (n - len(s)) for s in seqs], device=self.tasks[task].ctx.device)
         emb = self.label.text_model.embeddings.token_embedding(ids)
         ctx = self.tasks[task].ctx
         k = ctx.shape[0]
         emb = torch.cat([emb[:, :1], ctx.unsqueeze(0).expand(len(seqs), -1, -1), emb[:, 1 + k:]], dim=1)
         h = text_hidden(self.label, emb)
-        pooled = h[torch.arange(len(seqs)), first_eos(ids, eos)]
+        pooled = h[torch.arange(len(seqs), device=ids.device), first_eos(ids, eos)]
         return self.label.text_projection(pooled)
 
     def label_embeddings(self, task, labels=None):
@@ -390,7 +394,7 @@ class MerClip(nn.Module):
         if present:
             n = max(len(q) for q in present)
             eos = self.config["text"]["eos_token_id"]
-            ids = torch.tensor([q + [eos] * (n - len(q)) for q in present])
+            ids = torch.tensor([q + [eos] * (n - len(q)) for q in present], device=self.device)
             h = self.encode_tokens(ids)
             j = 0
             for i, q in enumerate(seqs):
@@ -399,9 +403,9 @@ class MerClip(nn.Module):
                     j += 1
         per["language"] = lists
         for mod, lists in per.items():
-            lengths = torch.tensor([0 if x is None else x.shape[0] for x in lists])
+            lengths = torch.tensor([0 if x is None else x.shape[0] for x in lists], device=self.device)
             t = max(1, int(lengths.max()))
-            x = torch.zeros(len(lists), t, d)
+            x = torch.zeros(len(lists), t, d, device=self.device)
             for i, f in enumerate(lists):
                 if f is not None:
                     x[i, :f.shape[0]] = f

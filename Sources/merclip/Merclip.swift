@@ -19,7 +19,7 @@ struct Merclip: AsyncParsableCommand {
             IngestCommand.self,
             ReplayCommand.self,
             Embed.self, Tokenize.self, ModelCommand.self, Bench.self,
-            Preprocess.self, Score.self, Timeline.self, RescoreCommand.self,
+            Preprocess.self, Score.self, Timeline.self, RescoreCommand.self, DatasetCommand.self,
         ]
     )
 

@@ -146,7 +146,29 @@ struct ModelInspect: ParsableCommand {
         }
         print("  parameters: \(count(specs.reduce(0) { $0 + $1.shape.reduce(1, *) })) (dtypes \(Set(file.entries.values.map(\.dtype)).sorted().joined(separator: ", ")))")
         print("  trained: \(c.trained)")
+        printMetrics(dir + "/config.json")
         listTensors(file)
+    }
+
+    /// The "metrics" training/train.py records in config.json: per split, each task's headline figures.
+    func printMetrics(_ path: String) {
+        guard let data = FileManager.default.contents(atPath: path),
+              let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let metrics = root["metrics"] as? [String: Any], !metrics.isEmpty else { return }
+        print("  metrics:")
+        for split in ["validation", "test"] + metrics.keys.sorted().filter({ $0 != "validation" && $0 != "test" }) {
+            guard let m = metrics[split] as? [String: Any], let tasks = m["tasks"] as? [String: [String: Any]] else { continue }
+            let n = (m["segments"] as? NSNumber).map { " (\($0) segments)" } ?? ""
+            print("    \(split)\(n):")
+            for (task, t) in tasks.sorted(by: { $0.key < $1.key }) {
+                func f(_ k: String) -> String { (t[k] as? NSNumber).map { String(format: "%.4f", $0.doubleValue) } ?? "?" }
+                if t["kind"] as? String == "multi_label" {
+                    print("      \(task): weighted accuracy \(f("mean_weighted_accuracy")), F1 \(f("mean_f1")), subset accuracy \(f("subset_accuracy"))")
+                } else {
+                    print("      \(task): accuracy \(f("accuracy")), F1 \(f("f1"))")
+                }
+            }
+        }
     }
 
     func describe(_ v: VisionConfig) -> String {

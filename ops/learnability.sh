@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Learnability run: a synthetic labelled corpus whose labels each modality carries on its own → merclip dataset
+# build → a tiny MER-CLIP trained from random weights (with modality dropout) → evaluation with all modalities and
+# each alone, next to the untrained model of the same shape → the trained model served by `merclip score` and
+# compared with PyTorch on the test segments. CPU only; see docs/training.md for the figures.
+#
+#   ops/learnability.sh [WORK_DIR]        (default ${TMPDIR:-/tmp}/merclip-learnability)
+# Environment: PYTHON (a python with training/requirements.txt; default .venv-training/bin/python, made by
+# training/setup.sh), MERCLIP (default .build/release/merclip, built when missing), PER_CLASS (60), EPOCHS (8),
+# LR (5e-4, a rate for random weights; the paper's 8e-6 is for fine-tuning CLIP), JOBS (2).
+# Needs ffmpeg and espeak-ng. Exit status 1 when the served model differs from PyTorch's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv-training/bin/python}
+MERCLIP=${MERCLIP:-.build/release/merclip}
+WORK=${1:-${TMPDIR:-/tmp}/merclip-learnability}
+PER_CLASS=${PER_CLASS:-60}
+EPOCHS=${EPOCHS:-8}
+LR=${LR:-5e-4}
+JOBS=${JOBS:-2}
+for tool in ffmpeg espeak-ng; do
+    command -v "$tool" >/dev/null || { echo "ops/learnability.sh: $tool is needed (apt-get install $tool)" >&2; exit 2; }
+done
+[ -x "$PY" ] || { echo "ops/learnability.sh: no python at $PY (run training/setup.sh or set PYTHON)" >&2; exit 2; }
+[ -x "$MERCLIP" ] || swift build -c release --product merclip
+mkdir -p "$WORK"
+stage() { echo "== $1 ($(date -u +%H:%M:%S))"; }
+t0=$(date +%s)
+
+stage "corpus: $PER_CLASS segments per class"
+[ -f "$WORK/corpus/manifest.jsonl" ] || python3 training/make_synthetic_corpus.py "$WORK/corpus" --per-class "$PER_CLASS" --jobs "$JOBS"
+stage "merclip dataset build"
+"$MERCLIP" dataset build --manifest "$WORK/corpus/manifest.jsonl" --tasks "$WORK/corpus/tasks.json" \
+    --out "$WORK/data" --jobs "$JOBS"
+stage "train a tiny model from random weights ($EPOCHS epochs, lr $LR, modality dropout 0.5)"
+"$PY" training/train.py --random-preset tiny --data "$WORK/data" --out "$WORK/trained" --epochs "$EPOCHS" \
+    --lr "$LR" --modality-dropout 0.5 --patience 3 --seed 0
+stage "the untrained model of the same shape (same seed, 0 epochs)"
+"$PY" training/train.py --random-preset tiny --data "$WORK/data" --out "$WORK/untrained" --epochs 0 --seed 0
+stage "evaluate on the test split: all modalities and each alone"
+for model in trained untrained; do
+    for mods in all language vision audio; do
+        args=()
+        [ "$mods" = all ] || args=(--modalities "$mods")
+        "$PY" training/evaluate.py --model "$WORK/$model/model" --data "$WORK/data" --split test "${args[@]}" \
+            > "$WORK/eval-$model-$mods.json"
+    done
+done
+stage "serve the trained model with merclip score"
+"$PY" training/evaluate.py --model "$WORK/trained/model" --data "$WORK/data" --split test \
+    --predictions "$WORK/pytorch.jsonl" > /dev/null
+mapfile -t media < <(python3 -c '
+import json, os, sys
+rows = json.load(open(os.path.join(sys.argv[1], "data", "segments.json")))
+for r in rows:
+    if r["split"] == "test":
+        print(os.path.join(sys.argv[1], "corpus", r["media"]))' "$WORK")
+"$MERCLIP" score --model "$WORK/trained/model" --start 0 --duration 2 "${media[@]}" > "$WORK/score.jsonl"
+"$MERCLIP" model inspect "$WORK/trained/model"
+stage "report"
+python3 training/learnability_report.py "$WORK"
+echo "total $(( $(date +%s) - t0 )) s"
