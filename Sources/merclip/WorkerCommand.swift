@@ -15,7 +15,11 @@ struct WorkerCommand: AsyncParsableCommand {
         committed in Postgres and its result and DLQ messages were acknowledged. Bad events go to the \
         DLQ topic (headers merclip.stage, merclip.error_class, merclip.reason, merclip.source_*) and the \
         failures table; a transient failure (Postgres or Kafka down) is retried with backoff, never skipped. \
-        SIGTERM/SIGINT: stop fetching, finish the batch, write, commit, exit 0.
+        Stages overlap: while one batch is scored the next is decoded and the previous one written; \
+        offsets are committed per partition only below the first segment not yet written. \
+        SIGTERM/SIGINT: stop fetching, finish, write and commit what is in flight, exit 0, all within \
+        --drain-seconds (what is not written by then stays uncommitted and is read again by the next \
+        owner); a second signal exits at once (status 128 + signal) without committing.
 
         Every option can come from the environment variable named in its help.
         """)
@@ -29,13 +33,18 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "MER-CLIP model directory (MERCLIP_MODEL).") var model: String?
     @Option(help: "Segments per model batch (MERCLIP_BATCH_SIZE, default 8).") var batchSize: Int?
     @Option(help: "Longest wait to fill a batch, ms (MERCLIP_MAX_WAIT_MS, default 200).") var maxWaitMs: Int?
-    @Option(help: "Segments decoded and preprocessed at once (MERCLIP_PREPROCESS_THREADS, default: cores).") var preprocessThreads: Int?
+    @Option(help: "Decode lanes: segments decoded and preprocessed at once (MERCLIP_PREPROCESS_THREADS; default: the cores' media share, at least 1).") var preprocessThreads: Int?
+    @Option(help: "BLAS threads of the engine (MERCLIP_THREADS; default: the cores the decode lanes leave).") var engineThreads: Int?
+    @Option(help: "Cores the lanes and the engine share (MERCLIP_CPUS, default: the active cores).") var cpus: Int?
+    @Option(help: "On SIGTERM, the longest the worker takes to finish and commit what it holds, s (MERCLIP_DRAIN_SECONDS, default 30).") var drainSeconds: Double?
+    @Option(help: "A stage holding one unit of work longer than this fails /healthz, s (MERCLIP_STAGE_DEADLINE_SECONDS, default 300).") var stageDeadlineSeconds: Double?
     @Option(name: .customLong("media-root"), help: "Folder that file:// media may come from; repeatable (MERCLIP_MEDIA_ROOTS, colon-separated).")
     var mediaRoots: [String] = []
     @Option(name: .customLong("media-host"), help: "Host that http(s):// media may come from; repeatable (MERCLIP_MEDIA_HOSTS, comma-separated).")
     var mediaHosts: [String] = []
     @Option(help: "JSON file of label sets: {\"name\": {\"task\": [\"label\", ...]}} (MERCLIP_LABEL_SETS).") var labelSets: String?
     @Option(help: "Port for /metrics, /healthz, /readyz (MERCLIP_METRICS_PORT, default 9464; 0 = any free port).") var metricsPort: Int?
+    @Option(help: "IPv4 address the metrics port listens on (MERCLIP_METRICS_ADDRESS, default 0.0.0.0: all interfaces).") var metricsAddress: String?
     @Option(name: .customShort("X"), help: "librdkafka property key=value, repeatable (MERCLIP_KAFKA_PROPERTIES, ';'- or newline-separated).")
     var kafkaProperties: [String] = []
 
@@ -59,15 +68,31 @@ struct WorkerCommand: AsyncParsableCommand {
             resultsTopic: try setting(resultsTopic, "MERCLIP_RESULTS_TOPIC", "segment-results"),
             dlqTopic: try setting(dlqTopic, "MERCLIP_DLQ_TOPIC", "segments-dlq"),
             postgresURL: try setting(postgres, "MERCLIP_POSTGRES_URL"))
-        config.batchSize = try Int(setting(batchSize.map(String.init), "MERCLIP_BATCH_SIZE", "8")) ?? 8
-        config.maxWaitMs = try Int(setting(maxWaitMs.map(String.init), "MERCLIP_MAX_WAIT_MS", "200")) ?? 200
-        if let n = preprocessThreads ?? env["MERCLIP_PREPROCESS_THREADS"].flatMap({ Int($0) }) { config.preprocessThreads = n }
-        guard config.batchSize >= 1, config.maxWaitMs >= 0, config.preprocessThreads >= 1 else {
-            throw ValidationError("--batch-size and --preprocess-threads must be ≥ 1 and --max-wait-ms ≥ 0")
+        /// The flag's value, else the variable's (an error naming it when it is not a number), else nil.
+        func number<T: LosslessStringConvertible>(_ flag: T?, _ key: String) throws -> T? {
+            if let flag { return flag }
+            guard let text = env[key], !text.isEmpty else { return nil }
+            guard let v = T(text) else { throw ValidationError("\(key)='\(text)' is not a number") }
+            return v
+        }
+        config.batchSize = try number(batchSize, "MERCLIP_BATCH_SIZE") ?? 8
+        config.maxWaitMs = try number(maxWaitMs, "MERCLIP_MAX_WAIT_MS") ?? 200
+        let lanes = try number(preprocessThreads, "MERCLIP_PREPROCESS_THREADS")
+        let engine = try number(engineThreads, "MERCLIP_THREADS")
+        let cores = try number(cpus, "MERCLIP_CPUS") ?? ProcessInfo.processInfo.activeProcessorCount
+        guard config.batchSize >= 1, config.maxWaitMs >= 0, (lanes ?? 1) >= 1, (engine ?? 1) >= 1, cores >= 1 else {
+            throw ValidationError("--batch-size, --preprocess-threads, --engine-threads and --cpus must be ≥ 1 and --max-wait-ms ≥ 0")
+        }
+        config.cpu = CPUBudget.plan(cores: cores, decodeLanes: lanes, engineThreads: engine)
+        config.drainSeconds = try number(drainSeconds, "MERCLIP_DRAIN_SECONDS") ?? 30
+        config.stageDeadlineSeconds = try number(stageDeadlineSeconds, "MERCLIP_STAGE_DEADLINE_SECONDS") ?? 300
+        guard config.drainSeconds >= 0, config.stageDeadlineSeconds > 0 else {
+            throw ValidationError("--drain-seconds must be ≥ 0 and --stage-deadline-seconds > 0")
         }
         let roots = mediaRoots.isEmpty ? (env["MERCLIP_MEDIA_ROOTS"]?.split(separator: ":").map(String.init) ?? []) : mediaRoots
         let hosts = mediaHosts.isEmpty ? (env["MERCLIP_MEDIA_HOSTS"]?.split(separator: ",").map(String.init) ?? []) : mediaHosts
-        let port = try Int(setting(metricsPort.map(String.init), "MERCLIP_METRICS_PORT", "9464")) ?? 9464
+        let port = try number(metricsPort, "MERCLIP_METRICS_PORT") ?? 9464
+        let address = metricsAddress ?? env["MERCLIP_METRICS_ADDRESS"].flatMap { $0.isEmpty ? nil : $0 } ?? "0.0.0.0"
 
         var sets: [String: [String: [String]]] = [:]
         if let file = labelSets ?? env["MERCLIP_LABEL_SETS"] {
@@ -84,13 +109,22 @@ struct WorkerCommand: AsyncParsableCommand {
             log.warn("model is UNTRAINED: scores are not meaningful", ["model": "\(scorer.modelName)@\(scorer.modelVersion)"])
         }
         let metrics = Metrics()
-        let worker = try Worker(config: config, scorer: scorer,
-                                media: MediaSource(roots: roots, hosts: hosts), metrics: metrics)
-        let server = try MetricsServer(port: port, metrics: metrics) { worker.isReady }
-        log.info("metrics", ["port": server.port, "media_roots": roots.joined(separator: ":")])
+        let worker = try StreamWorker(config: config, scorer: scorer,
+                                      media: MediaSource(roots: roots, hosts: hosts), metrics: metrics)
+        let server: MetricsServer
+        do {
+            server = try MetricsServer(address: address, port: port, metrics: metrics,
+                                       live: { worker.livenessProblem }, ready: { worker.isReady })
+        } catch let e as MetricsServerError where e.errno == EADDRINUSE {
+            throw ValidationError("\(e.reason): pick a free port with --metrics-port (MERCLIP_METRICS_PORT; 0 = any) "
+                                  + "or another address with --metrics-address")
+        }
+        log.info("metrics", ["address": address, "port": server.port, "media_roots": roots.joined(separator: ":")])
 
-        let signals = SignalWatcher { sig in
-            log.info("signal received, finishing the batch in flight", ["signal": sig])
+        let drain = config.drainSeconds
+        let signals = Signals.onTermination { sig in
+            log.info("signal received, draining: finishing, writing and committing what is in flight",
+                     ["signal": sig, "within_s": drain])
             worker.stop()
         }
         // The loop blocks in librdkafka, libpq and BLAS: it gets a thread of its own.
