@@ -7,11 +7,7 @@ import Kafka
 /// again with backoff; the watermark stays, so nothing is skipped.
 final class Committer: @unchecked Sendable {
     private let consumer: KafkaConsumer
-    private let tracker: OffsetTracker
-    private let watch: StageWatch
-    private let readiness: Readiness
-    private let metrics: Metrics
-    private let log: Log
+    private let context: StageContext
     private let initialWait: Double
     private let maxWait: Double
     private let condition = NSCondition()
@@ -22,14 +18,9 @@ final class Committer: @unchecked Sendable {
     private var retryAt = Date.distantPast
     private let finished = DispatchSemaphore(value: 0)
 
-    init(consumer: KafkaConsumer, tracker: OffsetTracker, watch: StageWatch, readiness: Readiness, metrics: Metrics,
-         log: Log, initialWait: Double, maxWait: Double) {
+    init(consumer: KafkaConsumer, context: StageContext, initialWait: Double, maxWait: Double) {
         self.consumer = consumer
-        self.tracker = tracker
-        self.watch = watch
-        self.readiness = readiness
-        self.metrics = metrics
-        self.log = log
+        self.context = context
         self.initialWait = initialWait
         self.maxWait = maxWait
     }
@@ -75,23 +66,24 @@ final class Committer: @unchecked Sendable {
         commitLock.withLock {
             if !now && Date() < retryAt { return false }
             let owned = Set(consumer.assignment)
+            let (tracker, metrics, log) = (context.tracker, context.metrics, context.log)
             let points = tracker.commitPoints(only: only).filter { owned.contains($0.key) }
             if points.isEmpty { return true }
             let t = Date()
             do {
-                try watch.run("commit") { try consumer.commit(points) }
+                try context.watch.run("commit") { try consumer.commit(points) }
                 tracker.committed(points)
                 metrics.observe("merclip_stage_seconds", ["stage": "commit"], Date().timeIntervalSince(t))
                 failures = 0
                 retryAt = .distantPast
-                readiness.sinksReady = true
+                context.readiness.sinksReady = true
                 return true
             } catch {
                 failures += 1
                 let wait = min(initialWait * pow(2, Double(failures - 1)), maxWait)
                 retryAt = Date().addingTimeInterval(wait)
                 metrics.inc("merclip_retries_total", ["sink": "commit"])
-                readiness.sinksReady = false
+                context.readiness.sinksReady = false
                 log.warn("sink failed, retrying", ["sink": "commit", "attempt": failures, "wait_s": wait, "error": "\(error)"])
                 return false
             }

@@ -12,23 +12,17 @@ final class DecodeLanes<Scorer: SegmentScorer>: @unchecked Sendable {
     private let media: MediaSource
     private let input: BoundedQueue<Item>
     private let output: BoundedQueue<Item>
-    private let tracker: OffsetTracker
-    private let watch: StageWatch
-    private let shutdown: Shutdown
-    private let metrics: Metrics
+    private let context: StageContext
     private let lock = NSLock()
     private var running = 0
 
     init(scorer: Scorer, media: MediaSource, input: BoundedQueue<Item>, output: BoundedQueue<Item>,
-         tracker: OffsetTracker, watch: StageWatch, shutdown: Shutdown, metrics: Metrics) {
+         context: StageContext) {
         self.scorer = scorer
         self.media = media
         self.input = input
         self.output = output
-        self.tracker = tracker
-        self.watch = watch
-        self.shutdown = shutdown
-        self.metrics = metrics
+        self.context = context
     }
 
     func start(lanes: Int) {
@@ -47,10 +41,10 @@ final class DecodeLanes<Scorer: SegmentScorer>: @unchecked Sendable {
     private func lane() {
         while var item = input.take() {
             // Dropped uncommitted: its partition was revoked, or the drain ran out of time.
-            if shutdown.stagesOutOfTime || !tracker.isCurrent(item.ticket) { continue }
+            if context.drops(item.ticket) { continue }
             let start = Date()
-            item.state = watch.run("media") { prepare(item.message, start: start) }
-            metrics.observe("merclip_stage_seconds", ["stage": "media"], Date().timeIntervalSince(start))
+            item.state = context.watch.run("media") { prepare(item.message, start: start) }
+            context.metrics.observe("merclip_stage_seconds", ["stage": "media"], Date().timeIntervalSince(start))
             output.put(item)
         }
     }

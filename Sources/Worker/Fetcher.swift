@@ -3,39 +3,39 @@ import Foundation
 import Kafka
 
 /// Runs on one thread (librdkafka serves rebalance callbacks inside its poll). A message is tracked
-/// (OffsetTracker) when it enters the pipeline; while the lanes' queue is full the next message waits
-/// here and every owned partition is paused, so nothing more is fetched until the stages catch up.
+/// (OffsetTracker) when it enters the pipeline; while the lanes' queue is full messages wait here, and
+/// once `waitingLimit` wait every owned partition is paused until they have all entered, so nothing
+/// more is fetched until the stages catch up (the gap keeps pause and resume from alternating on
+/// every message).
 final class Fetcher<Prepared: Sendable>: @unchecked Sendable {
     typealias Item = PipelineItem<Prepared>
     private let consumer: KafkaConsumer
     private let output: BoundedQueue<Item>
-    private let tracker: OffsetTracker
     private let committer: Committer
-    private let shutdown: Shutdown
-    private let readiness: Readiness
-    private let metrics: Metrics
-    private let log: Log
+    private let context: StageContext
+    private var tracker: OffsetTracker { context.tracker }
+    private var shutdown: Shutdown { context.shutdown }
+    private var metrics: Metrics { context.metrics }
+    private var log: Log { context.log }
     private let revokeWaitSeconds: Double
+    private let waitingLimit: Int
     // Touched on the polling thread only (the loop and the rebalance callbacks inside its poll).
     private var waiting: [KafkaMessage] = []
     private var paused: Set<TopicPartition> = []
 
-    init(consumer: KafkaConsumer, output: BoundedQueue<Item>, tracker: OffsetTracker, committer: Committer,
-         shutdown: Shutdown, readiness: Readiness, metrics: Metrics, log: Log, revokeWaitSeconds: Double) {
+    init(consumer: KafkaConsumer, output: BoundedQueue<Item>, committer: Committer, context: StageContext,
+         revokeWaitSeconds: Double, waitingLimit: Int) {
         self.consumer = consumer
         self.output = output
-        self.tracker = tracker
         self.committer = committer
-        self.shutdown = shutdown
-        self.readiness = readiness
-        self.metrics = metrics
-        self.log = log
+        self.context = context
         self.revokeWaitSeconds = revokeWaitSeconds
+        self.waitingLimit = max(1, waitingLimit)
     }
 
     /// Polls until a stop is requested, then stops feeding the lanes (closing their queue), pauses
     /// everything and keeps serving the group until `drained()` or the drain's stage deadline.
-    func run(idle: () -> Void, drained: () -> Bool) {
+    func run(drained: () -> Bool) {
         var lastLag = Date.distantPast
         while !shutdown.isRequested {
             feed()
@@ -45,7 +45,6 @@ final class Fetcher<Prepared: Sendable>: @unchecked Sendable {
             }
             if Date().timeIntervalSince(lastLag) >= 1 {
                 updateLag()
-                idle()
                 lastLag = Date()
             }
         }
@@ -67,7 +66,7 @@ final class Fetcher<Prepared: Sendable>: @unchecked Sendable {
             }
             output.put(PipelineItem(message: m, ticket: ticket, state: .fetched))
         }
-        if !waiting.isEmpty && paused.isEmpty {
+        if waiting.count >= waitingLimit && paused.isEmpty {
             pause(Set(consumer.assignment))
             log.info("paused: the stages are full", ["partitions": paused.count])
         } else if waiting.isEmpty && !paused.isEmpty {
@@ -87,15 +86,15 @@ final class Fetcher<Prepared: Sendable>: @unchecked Sendable {
     private func poll(timeoutMs: Int32) -> KafkaMessage? {
         do {
             guard let m = try consumer.pollBlocking(timeoutMs: timeoutMs) else { return nil }
-            readiness.consumerWorks()
+            context.readiness.consumerWorks()
             metrics.inc("merclip_events_consumed_total", ["topic": m.topic])
             return shutdown.isRequested ? nil : m
         } catch let e as KafkaError {
-            readiness.consumerFailed(e.reason)
+            context.readiness.consumerFailed(e.reason)
             log.warn("consume error", ["error": e.reason, "retriable": e.isRetriable])
             if !e.isRetriable { Thread.sleep(forTimeInterval: 0.5) }
         } catch {
-            readiness.consumerFailed("\(error)")
+            context.readiness.consumerFailed("\(error)")
         }
         return nil
     }

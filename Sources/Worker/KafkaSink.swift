@@ -11,8 +11,8 @@ struct KafkaSink {
     let producer: KafkaProducer
     let postgres: PostgresSink
     let retrier: Retrier
-    let metrics: Metrics
-    let log: Log
+    private var metrics: Metrics { retrier.context.metrics }
+    private var log: Log { retrier.context.log }
 
     /// Kafka protocol codes that describe the message itself: MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_RECORD.
     static let messageFaults: Set<Int32> = [10, 18, 87]

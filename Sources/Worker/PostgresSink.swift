@@ -4,8 +4,9 @@ import Sinks
 
 struct PostgresSink {
     let writer: ResultWriter
-    let metrics: Metrics
-    let log: Log
+    let context: StageContext
+    private var metrics: Metrics { context.metrics }
+    private var log: Log { context.log }
 
     /// Writes the batch. When the database refuses it for a reason retrying cannot fix, writes segment
     /// by segment and moves the segments it refuses to the DLQ, so one bad row neither blocks the

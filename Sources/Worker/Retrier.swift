@@ -10,28 +10,25 @@ struct DrainDeadlinePassed: Error, CustomStringConvertible {
 struct Retrier {
     let initialSeconds: Double
     let maxSeconds: Double
-    let shutdown: Shutdown
-    let readiness: Readiness
-    let watch: StageWatch
-    let metrics: Metrics
-    let log: Log
+    let context: StageContext
 
     /// Runs `body` until it returns; each failure is logged, counted, makes the worker not ready
     /// and waits (doubling) before the next attempt. Throws `DrainDeadlinePassed` when stopping ran out of time.
     func run(_ sink: String, _ body: () throws -> Void) throws {
         var wait = initialSeconds
         let start = Date()
+        let (shutdown, readiness, metrics) = (context.shutdown, context.readiness, context.metrics)
         for attempt in 1... {
             if shutdown.stagesOutOfTime { throw DrainDeadlinePassed() }
             do {
-                try watch.run(sink) { try body() }
+                try context.watch.run(sink) { try body() }
                 metrics.observe("merclip_stage_seconds", ["stage": sink], Date().timeIntervalSince(start))
                 readiness.sinksReady = true
                 return
             } catch {
                 metrics.inc("merclip_retries_total", ["sink": sink])
                 readiness.sinksReady = false
-                log.warn("sink failed, retrying", ["sink": sink, "attempt": attempt, "wait_s": wait, "error": "\(error)"])
+                context.log.warn("sink failed, retrying", ["sink": sink, "attempt": attempt, "wait_s": wait, "error": "\(error)"])
                 shutdown.sleep(wait)
                 wait = min(wait * 2, maxSeconds)
             }

@@ -8,30 +8,21 @@ final class ScoringStage<Scorer: SegmentScorer>: @unchecked Sendable {
     private let scorer: Scorer
     private let batcher: Batcher<Scorer.Prepared>
     private let output: BoundedQueue<[Item]>
-    private let tracker: OffsetTracker
-    private let watch: StageWatch
-    private let shutdown: Shutdown
-    private let metrics: Metrics
-    private let log: Log
+    private let context: StageContext
 
-    init(scorer: Scorer, batcher: Batcher<Scorer.Prepared>, output: BoundedQueue<[Item]>, tracker: OffsetTracker,
-         watch: StageWatch, shutdown: Shutdown, metrics: Metrics, log: Log) {
+    init(scorer: Scorer, batcher: Batcher<Scorer.Prepared>, output: BoundedQueue<[Item]>, context: StageContext) {
         self.scorer = scorer
         self.batcher = batcher
         self.output = output
-        self.tracker = tracker
-        self.watch = watch
-        self.shutdown = shutdown
-        self.metrics = metrics
-        self.log = log
+        self.context = context
     }
 
     /// Runs on a thread of its own (BLAS blocks); `output` is closed when the batcher has no more.
     func start() {
         let t = Thread { [self] in
             while let batch = batcher.next() {
-                let live = batch.filter { tracker.isCurrent($0.ticket) }
-                if live.isEmpty || shutdown.stagesOutOfTime { continue }
+                let live = batch.filter { !context.drops($0.ticket) }
+                if live.isEmpty { continue }
                 output.put(score(live))
             }
             output.close()
@@ -49,13 +40,13 @@ final class ScoringStage<Scorer: SegmentScorer>: @unchecked Sendable {
             if case .ready(let p, let e, let media) = item.state { ready.append((i, p, e, media)) }
         }
         if ready.isEmpty { return out }
-        metrics.observe("merclip_batch_size", Double(ready.count))
+        context.metrics.observe("merclip_batch_size", Double(ready.count))
         let t = Date()
-        let results = watch.run("model") {
-            ScoringStage.isolating(scorer, ready.map(\.prepared), labelSets: ready.map(\.event.labelSet), log: log)
+        let results = context.watch.run("model") {
+            ScoringStage.isolating(scorer, ready.map(\.prepared), labelSets: ready.map(\.event.labelSet), log: context.log)
         }
         let seconds = Date().timeIntervalSince(t)
-        metrics.observe("merclip_stage_seconds", ["stage": "model"], seconds)
+        context.metrics.observe("merclip_stage_seconds", ["stage": "model"], seconds)
         for (k, r) in zip(ready, results) {
             switch r {
             case .success(let s):

@@ -10,26 +10,22 @@ final class SinkStage<Scorer: SegmentScorer>: @unchecked Sendable {
     private let input: BoundedQueue<[Item]>
     private let postgres: PostgresSink
     private let kafka: KafkaSink
-    private let retrier: Retrier
-    private let tracker: OffsetTracker
     private let committer: Committer
-    private let metrics: Metrics
-    private let log: Log
+    private let context: StageContext
+    private var metrics: Metrics { context.metrics }
+    private var log: Log { context.log }
     private let lock = NSLock()
     private var done = false
 
     init(config: WorkerConfig, scorer: Scorer, input: BoundedQueue<[Item]>, postgres: PostgresSink, kafka: KafkaSink,
-         retrier: Retrier, tracker: OffsetTracker, committer: Committer, metrics: Metrics, log: Log) {
+         committer: Committer, context: StageContext) {
         self.config = config
         self.scorer = scorer
         self.input = input
         self.postgres = postgres
         self.kafka = kafka
-        self.retrier = retrier
-        self.tracker = tracker
         self.committer = committer
-        self.metrics = metrics
-        self.log = log
+        self.context = context
     }
 
     /// Whether the stage wrote (or gave up) everything and ended.
@@ -37,7 +33,14 @@ final class SinkStage<Scorer: SegmentScorer>: @unchecked Sendable {
 
     func start() {
         let t = Thread { [self] in
-            while let batch = input.take() { write(batch) }
+            while !input.isClosedAndEmpty {
+                if let batch = input.take(until: Date().addingTimeInterval(1)) {
+                    write(batch)
+                } else if !context.readiness.sinksReady {
+                    // Idle and not ready: see whether Postgres is back.
+                    context.readiness.sinksReady = postgres.writer.ping()
+                }
+            }
             lock.withLock { done = true }
         }
         t.name = "merclip-sinks"
@@ -45,17 +48,17 @@ final class SinkStage<Scorer: SegmentScorer>: @unchecked Sendable {
     }
 
     private func write(_ batch: [Item]) {
-        let live = batch.filter { tracker.isCurrent($0.ticket) }
+        let live = batch.filter { context.tracker.isCurrent($0.ticket) }
         if live.isEmpty { return }
         var out = output(live)
         do {
-            try retrier.run("postgres") { try postgres.write(&out) }
+            try kafka.retrier.run("postgres") { try postgres.write(&out) }
             try kafka.send(&out)
         } catch {
             log.warn("stopping: batch left uncommitted, it is delivered again", ["segments": live.count, "why": "\(error)"])
             return
         }
-        for item in live { tracker.complete(item.ticket) }
+        for item in live { context.tracker.complete(item.ticket) }
         committer.notify()
         for r in out.rows { metrics.inc("merclip_results_written_total", ["task": r.task]) }
         for item in live {

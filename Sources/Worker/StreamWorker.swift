@@ -64,39 +64,32 @@ public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
         try consumer.subscribe(topics: config.topics)
         log.info("consuming", ["topics": config.topics.joined(separator: ","), "group": config.group,
                                "model": "\(scorer.modelName)@\(scorer.modelVersion)", "batch": config.batchSize])
-        let pinger = ResultWriter(url: config.postgresURL)
-        readiness.sinksReady = pinger.ping()
+        readiness.sinksReady = ResultWriter(url: config.postgresURL).ping()
         if !readiness.sinksReady { log.warn("Postgres does not answer yet; results will wait for it") }
 
+        let context = StageContext(tracker: tracker, watch: watch, shutdown: shutdown, readiness: readiness, metrics: metrics, log: log)
         let retrier = Retrier(initialSeconds: Double(config.retryInitialMs) / 1000, maxSeconds: Double(config.retryMaxMs) / 1000,
-                              shutdown: shutdown, readiness: readiness, watch: watch, metrics: metrics, log: log)
-        let committer = Committer(consumer: consumer, tracker: tracker, watch: watch, readiness: readiness, metrics: metrics,
-                                  log: log, initialWait: retrier.initialSeconds, maxWait: retrier.maxSeconds)
+                              context: context)
+        let committer = Committer(consumer: consumer, context: context, initialWait: retrier.initialSeconds,
+                                  maxWait: retrier.maxSeconds)
         let fetched = BoundedQueue<Item>(capacity: cpu.decodeLanes)
         let prepared = BoundedQueue<Item>(capacity: config.batchSize)
         let scored = BoundedQueue<[Item]>(capacity: 1)
-        let postgres = PostgresSink(writer: ResultWriter(url: config.postgresURL), metrics: metrics, log: log)
+        let postgres = PostgresSink(writer: ResultWriter(url: config.postgresURL), context: context)
         let sinks = SinkStage(config: config, scorer: scorer, input: scored, postgres: postgres,
-                              kafka: KafkaSink(producer: producer, postgres: postgres, retrier: retrier, metrics: metrics, log: log),
-                              retrier: retrier, tracker: tracker, committer: committer, metrics: metrics, log: log)
-        let engine = ScoringStage(scorer: scorer,
-                                  batcher: Batcher(queue: prepared, batchSize: config.batchSize,
-                                                   maxWaitSeconds: Double(config.maxWaitMs) / 1000),
-                                  output: scored, tracker: tracker, watch: watch, shutdown: shutdown, metrics: metrics, log: log)
-        let lanes = DecodeLanes(scorer: scorer, media: media, input: fetched, output: prepared, tracker: tracker,
-                                watch: watch, shutdown: shutdown, metrics: metrics)
-        let fetcher = Fetcher(consumer: consumer, output: fetched, tracker: tracker, committer: committer, shutdown: shutdown,
-                              readiness: readiness, metrics: metrics, log: log, revokeWaitSeconds: config.revokeWaitSeconds)
+                              kafka: KafkaSink(producer: producer, postgres: postgres, retrier: retrier),
+                              committer: committer, context: context)
+        let batcher = Batcher(queue: prepared, batchSize: config.batchSize, maxWaitSeconds: Double(config.maxWaitMs) / 1000)
+        let engine = ScoringStage(scorer: scorer, batcher: batcher, output: scored, context: context)
+        let lanes = DecodeLanes(scorer: scorer, media: media, input: fetched, output: prepared, context: context)
+        let fetcher = Fetcher(consumer: consumer, output: fetched, committer: committer, context: context,
+                              revokeWaitSeconds: config.revokeWaitSeconds, waitingLimit: 2 * config.batchSize)
         hooks.fetcher = fetcher
         committer.start()
         sinks.start()
         engine.start()
         lanes.start(lanes: cpu.decodeLanes)
-
-        fetcher.run(idle: {
-            // Idle and not ready: see whether Postgres is back.
-            if !readiness.sinksReady && tracker.inFlight(Set(consumer.assignment)) == 0 { readiness.sinksReady = pinger.ping() }
-        }, drained: { sinks.isDone })
+        fetcher.run(drained: { sinks.isDone })
         finish(committer, drained: sinks.isDone)
     }
 

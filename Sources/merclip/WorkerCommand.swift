@@ -13,8 +13,10 @@ struct WorkerCommand: AsyncParsableCommand {
         One member of a consumer group: start more processes with the same --group to scale out \
         (up to the topic's partition count). Offsets are committed only after the batch's rows are \
         committed in Postgres and its result and DLQ messages were acknowledged. Bad events go to the \
-        DLQ topic (headers merclip.stage, merclip.error_class, merclip.reason, merclip.source_*) and the \
-        failures table; a transient failure (Postgres or Kafka down) is retried with backoff, never skipped. \
+        DLQ topic (headers merclip.stage, merclip.error_class, merclip.reason, merclip.source_*; the event's \
+        own merclip.* headers renamed orig.merclip.*; a copy over message.max.bytes cut to fit, with \
+        merclip.truncated) and the failures table; a transient failure (Postgres or Kafka down) is \
+        retried with backoff, never skipped. A model error fails only its segment. \
         Stages overlap: while one batch is scored the next is decoded and the previous one written; \
         offsets are committed per partition only below the first segment not yet written. \
         SIGTERM/SIGINT: stop fetching, finish, write and commit what is in flight, exit 0, all within \

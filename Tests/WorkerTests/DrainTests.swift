@@ -13,6 +13,17 @@ struct DrainTests {
     /// A Postgres URL nothing answers on: every write fails and is retried.
     func deadPostgres() -> String { "postgresql://merclip@127.0.0.1:\(freePort())/merclip?connect_timeout=1" }
 
+    /// A worker on 6 events whose Postgres never answers, once it retries its first write.
+    func retryingWorker(name: String, drainSeconds: Int) throws -> (Broker, WorkerProcess) {
+        let broker = try Broker(partitions: 2)
+        let model = try Assets.model(version: "v1")
+        try broker.produce((0..<6).map { goodEvent($0) })
+        let w = try WorkerProcess(broker: broker, db: nil, postgres: deadPostgres(), model: model, name: name,
+                                  extra: ["--drain-seconds", String(drainSeconds)])
+        try waitUntil("a Postgres retry", seconds: 60) { w.logText.contains("sink failed, retrying sink=postgres") }
+        return (broker, w)
+    }
+
     @Test("SIGTERM mid-run: exit 0 within --drain-seconds; everything written is committed, nothing committed is unwritten")
     func drainsEveryStage() throws {
         let broker = try Broker(partitions: 2)
@@ -46,12 +57,7 @@ struct DrainTests {
 
     @Test("SIGTERM while Postgres is unreachable: exit 0 within --drain-seconds, retries included, nothing committed")
     func drainBound() throws {
-        let broker = try Broker(partitions: 2)
-        let model = try Assets.model(version: "v1")
-        try broker.produce((0..<6).map { goodEvent($0) })
-        let w = try WorkerProcess(broker: broker, db: nil, postgres: deadPostgres(), model: model, name: "bound",
-                                  extra: ["--drain-seconds", "5"])
-        try waitUntil("a Postgres retry", seconds: 60) { w.logText.contains("sink failed, retrying sink=postgres") }
+        let (broker, w) = try retryingWorker(name: "bound", drainSeconds: 5)
         let t0 = Date()
         w.sigterm()
         let status = w.waitExit(seconds: 15)
@@ -65,12 +71,7 @@ struct DrainTests {
 
     @Test("a second SIGTERM exits at once, without committing")
     func secondSignal() throws {
-        let broker = try Broker(partitions: 2)
-        let model = try Assets.model(version: "v1")
-        try broker.produce((0..<6).map { goodEvent($0) })
-        let w = try WorkerProcess(broker: broker, db: nil, postgres: deadPostgres(), model: model, name: "twice",
-                                  extra: ["--drain-seconds", "120"])
-        try waitUntil("a Postgres retry", seconds: 60) { w.logText.contains("sink failed, retrying sink=postgres") }
+        let (broker, w) = try retryingWorker(name: "twice", drainSeconds: 120)
         w.sigterm()
         Thread.sleep(forTimeInterval: 1)
         #expect(w.process.isRunning, "the first signal drains (up to 120 s here)")
