@@ -59,6 +59,28 @@ final class Committer: @unchecked Sendable {
         _ = finished.wait(timeout: .now() + max(0, deadline.timeIntervalSinceNow))
     }
 
+    /// Before the sinks write a batch of `tps`: commits their current points, which confirms with the
+    /// coordinator that this member still owns them. False while the group is rebalancing (the fence is
+    /// up); other failures (brokers down) do not hold the write.
+    func confirmOwnership(_ tps: Set<TopicPartition>) -> Bool {
+        if context.fence.isRaised { return false }
+        return commitLock.withLock {
+            let points = context.tracker.currentPoints(tps)
+            if points.isEmpty { return true }
+            do {
+                try context.watch.run("commit") { try consumer.commit(points) }
+                context.tracker.committed(points)
+                return true
+            } catch let e as KafkaError where GroupFence.rebalanceCodes.contains(e.code) {
+                context.fence.raise()
+                context.log.info("the group is rebalancing: writes wait for the new assignment", ["error": e.reason])
+                return false
+            } catch {
+                return true
+            }
+        }
+    }
+
     /// Commits the watermarks that moved (of `only`, when given); `now` ignores the backoff of an
     /// earlier failure. True when nothing was left to commit.
     @discardableResult
@@ -79,6 +101,7 @@ final class Committer: @unchecked Sendable {
                 context.readiness.sinksReady = true
                 return true
             } catch {
+                if let e = error as? KafkaError, GroupFence.rebalanceCodes.contains(e.code) { context.fence.raise() }
                 failures += 1
                 let wait = min(initialWait * pow(2, Double(failures - 1)), maxWait)
                 retryAt = Date().addingTimeInterval(wait)

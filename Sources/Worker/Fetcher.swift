@@ -102,6 +102,7 @@ final class Fetcher<Prepared: Sendable>: @unchecked Sendable {
     /// In the rebalance callback: new partitions follow the pause state of the others.
     func assigned(_ tps: [TopicPartition]) {
         log.info("partitions assigned", ["partitions": tps.map(\.description).joined(separator: ",")])
+        context.fence.lower()
         if !paused.isEmpty || shutdown.isRequested { pause(Set(tps)) } else { try? consumer.resume(tps) }
     }
 
@@ -113,8 +114,10 @@ final class Fetcher<Prepared: Sendable>: @unchecked Sendable {
         let set = Set(tps)
         waiting.removeAll { set.contains(TopicPartition($0.topic, $0.partition)) }
         let lost = consumer.assignmentLost
+        // While the fence is up the coordinator refuses commits: nothing more can be committed.
+        let fenced = context.fence.isRaised
         var finished = false
-        if !lost {
+        if !lost && !fenced {
             let deadline = min(Date().addingTimeInterval(revokeWaitSeconds), shutdown.stageDeadline)
             finished = tracker.waitUntilComplete(set, until: deadline)
             committer.commit(only: set, now: true)
@@ -122,7 +125,7 @@ final class Fetcher<Prepared: Sendable>: @unchecked Sendable {
         let dropped = tracker.inFlight(set)
         tracker.forget(set)
         paused.subtract(set)
-        log.info("partitions revoked", ["partitions": tps.map(\.description).joined(separator: ","), "lost": lost,
+        log.info("partitions revoked", ["partitions": tps.map(\.description).joined(separator: ","), "lost": lost, "fenced": fenced,
                                         "finished": finished, "dropped": dropped])
     }
 

@@ -84,6 +84,15 @@ public final class OffsetTracker: @unchecked Sendable {
         return out
     }
 
+    /// The commit point of each of `tps` that is tracked, moved or not.
+    public func currentPoints(_ tps: Set<TopicPartition>) -> [TopicPartition: Int64] {
+        condition.lock()
+        defer { condition.unlock() }
+        var out: [TopicPartition: Int64] = [:]
+        for tp in tps { if let p = partitions[tp] { out[tp] = p.open.first ?? (p.highest + 1) } }
+        return out
+    }
+
     /// Records that `points` were committed.
     public func committed(_ points: [TopicPartition: Int64]) {
         condition.lock()

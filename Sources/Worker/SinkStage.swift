@@ -48,7 +48,14 @@ final class SinkStage<Scorer: SegmentScorer>: @unchecked Sendable {
     }
 
     private func write(_ batch: [Item]) {
-        let live = batch.filter { context.tracker.isCurrent($0.ticket) }
+        var live = batch.filter { context.tracker.isCurrent($0.ticket) }
+        // During a rebalance nothing is written: the batch waits for its partitions' fate. Revoked,
+        // it is dropped unwritten (its next owner writes it once); kept, it is written after.
+        while !live.isEmpty && !committer.confirmOwnership(Set(live.map(\.ticket.partition))) {
+            if context.shutdown.stagesOutOfTime { return }
+            Thread.sleep(forTimeInterval: 0.05)
+            live = live.filter { context.tracker.isCurrent($0.ticket) }
+        }
         if live.isEmpty { return }
         var out = output(live)
         do {

@@ -8,6 +8,7 @@ struct StageContext: Sendable {
     let readiness: Readiness
     let metrics: Metrics
     let log: Log
+    let fence: GroupFence
 
     /// Whether a stage should drop `ticket`'s work uncommitted: its partition was revoked, or the
     /// drain ran out of time.

@@ -67,7 +67,8 @@ public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
         readiness.sinksReady = ResultWriter(url: config.postgresURL).ping()
         if !readiness.sinksReady { log.warn("Postgres does not answer yet; results will wait for it") }
 
-        let context = StageContext(tracker: tracker, watch: watch, shutdown: shutdown, readiness: readiness, metrics: metrics, log: log)
+        let context = StageContext(tracker: tracker, watch: watch, shutdown: shutdown, readiness: readiness, metrics: metrics, log: log,
+                                   fence: GroupFence())
         let retrier = Retrier(initialSeconds: Double(config.retryInitialMs) / 1000, maxSeconds: Double(config.retryMaxMs) / 1000,
                               context: context)
         let committer = Committer(consumer: consumer, context: context, initialWait: retrier.initialSeconds,

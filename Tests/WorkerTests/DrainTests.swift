@@ -65,7 +65,8 @@ struct DrainTests {
         #expect(status == 0, "exit 0 (status \(String(describing: status)), log:\n\(w.logText.suffix(3000)))")
         #expect(took < 7, "within the 5 s bound and a little: \(took) s")
         let committed = try broker.committed(group: "workers", topic: "segments", partitions: 2)
-        #expect(committed.values.allSatisfy { $0 == nil }, "nothing written, nothing committed: \(committed)")
+        // (The ownership check before a write commits the first offset itself: nothing consumed.)
+        #expect(committed.values.allSatisfy { ($0 ?? 0) == 0 }, "nothing written, nothing committed past offset 0: \(committed)")
         #expect(w.logText.contains("left uncommitted"))
     }
 
@@ -82,7 +83,7 @@ struct DrainTests {
         #expect(Date().timeIntervalSince(t0) < 2)
         #expect(w.logText.contains("second signal 15: exiting now, without committing"))
         let committed = try broker.committed(group: "workers", topic: "segments", partitions: 2)
-        #expect(committed.values.allSatisfy { $0 == nil }, "\(committed)")
+        #expect(committed.values.allSatisfy { ($0 ?? 0) == 0 }, "nothing committed past offset 0: \(committed)")
     }
 
     @Test("a metrics port already in use: the worker says so and names the flags")
