@@ -24,6 +24,10 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The partitions this member owns now.
     public var assignment: [TopicPartition] { client.rebalance.assigned }
 
+    /// True inside a revoke callback when the partitions were lost (the session timed out, e.g. in a
+    /// broker outage) rather than handed over: committing them would fail, their next owner reads them again.
+    public var assignmentLost: Bool { client.assignmentLost }
+
     /// Blocking poll: the next record, or nil after `timeoutMs` without one. Rebalance
     /// callbacks run inside this call. Partition-EOF events are skipped; broker errors are thrown.
     public func pollBlocking(timeoutMs: Int32) throws -> KafkaMessage? {

@@ -34,6 +34,12 @@ public final class KafkaProducer: @unchecked Sendable {
     /// For callers that run on a thread of their own (the worker's sink stage).
     @discardableResult
     public func sendAndWait(_ records: [KafkaRecord]) throws -> [KafkaDelivery] {
+        try sendAndWaitEach(records).map { try $0.get() }
+    }
+
+    /// Sends records and blocks until every one was acknowledged or failed; one result per record,
+    /// in order, so a caller can tell which record failed and why.
+    public func sendAndWaitEach(_ records: [KafkaRecord]) -> [Result<KafkaDelivery, KafkaError>] {
         let group = DispatchGroup()
         let results = ResultSlots(count: records.count)
         for (i, r) in records.enumerated() {
@@ -44,7 +50,7 @@ public final class KafkaProducer: @unchecked Sendable {
             }
         }
         group.wait()
-        return try results.all().map { try $0.get() }
+        return results.all()
     }
 
     private func enqueue(_ r: KafkaRecord, _ done: @escaping @Sendable (Result<KafkaDelivery, KafkaError>) -> Void) {

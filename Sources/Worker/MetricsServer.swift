@@ -9,25 +9,34 @@ public final class MetricsServer: @unchecked Sendable {
     public let port: Int
     private let metrics: Metrics
     private let ready: @Sendable () -> Bool
+    private let live: @Sendable () -> String?
 
-    /// Listens on `port` (0 picks a free one) on all interfaces.
-    public init(port: Int, metrics: Metrics, ready: @escaping @Sendable () -> Bool) throws {
+    /// Listens on `address`:`port` (an IPv4 address, 0.0.0.0 for all interfaces; port 0 picks a free
+    /// one). `live` says why the process is not live (nil while it is): `/healthz` answers 503 then.
+    public init(address: String = "0.0.0.0", port: Int, metrics: Metrics, live: @escaping @Sendable () -> String? = { nil },
+                ready: @escaping @Sendable () -> Bool) throws {
         self.metrics = metrics
         self.ready = ready
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw MetricsServerError(reason: "metrics socket: errno \(errno)") }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        self.live = live
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
+        guard (0...65535).contains(port) else { throw MetricsServerError(reason: "metrics port \(port) is not in 0...65535", errno: 0) }
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr = in_addr(s_addr: INADDR_ANY)
+        guard inet_pton(AF_INET, address, &addr.sin_addr) == 1 else {
+            throw MetricsServerError(reason: "metrics address '\(address)' is not an IPv4 address", errno: 0)
+        }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw MetricsServerError(reason: "metrics socket: \(String(cString: strerror(errno)))", errno: errno) }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard bound == 0, listen(fd, 16) == 0 else {
+            let code = errno
             close(fd)
-            throw MetricsServerError(reason: "cannot listen on metrics port \(port): errno \(errno)")
+            let why = code == EADDRINUSE ? "address already in use (another process listens there)" : String(cString: strerror(code))
+            throw MetricsServerError(reason: "cannot listen on \(address):\(port) for metrics: \(why)", errno: code)
         }
         var actual = sockaddr_in()
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -64,7 +73,12 @@ public final class MetricsServer: @unchecked Sendable {
             // merclip_ready is what /readyz says at this scrape: one source for both.
             metrics.set("merclip_ready", ready() ? 1 : 0)
             (status, type, body) = ("200 OK", "text/plain; version=0.0.4", metrics.render())
-        case "/healthz": (status, type, body) = ("200 OK", "text/plain", "ok\n")
+        case "/healthz":
+            if let problem = live() {
+                (status, type, body) = ("503 Service Unavailable", "text/plain", "not live: \(problem)\n")
+            } else {
+                (status, type, body) = ("200 OK", "text/plain", "ok\n")
+            }
         case "/readyz":
             (status, type, body) = ready() ? ("200 OK", "text/plain", "ready\n")
                                            : ("503 Service Unavailable", "text/plain", "not ready\n")
@@ -86,5 +100,7 @@ public final class MetricsServer: @unchecked Sendable {
 
 public struct MetricsServerError: Error, CustomStringConvertible {
     public let reason: String
+    /// The system's error number (EADDRINUSE: the port is taken), 0 for a bad address or port.
+    public let errno: Int32
     public var description: String { reason }
 }

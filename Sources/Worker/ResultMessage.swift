@@ -12,12 +12,12 @@ struct ResultMessage {
     let modelTrained: Bool
     let message: KafkaMessage
     let replayID: String?
-    let decodeMs: Double
+    let mediaMs: Double
     let modelMs: Double
     let scoredAt: Date
 
     init<S: SegmentScorer>(event: SegmentEvent, scores: SegmentScore, scorer: S, message: KafkaMessage,
-                           replayID: String?, decodeMs: Double, modelMs: Double, scoredAt: Date) {
+                           replayID: String?, mediaMs: Double, modelMs: Double, scoredAt: Date) {
         self.event = event
         self.scores = scores
         modelName = scorer.modelName
@@ -25,7 +25,7 @@ struct ResultMessage {
         modelTrained = scorer.modelTrained
         self.message = message
         self.replayID = replayID
-        self.decodeMs = decodeMs
+        self.mediaMs = mediaMs
         self.modelMs = modelMs
         self.scoredAt = scoredAt
     }
@@ -38,7 +38,7 @@ struct ResultMessage {
             ResultRow(segmentID: event.segmentID, modelVersion: modelVersion, task: t.task, modelName: modelName,
                       streamID: event.streamID, startMs: event.startMs, durationMs: event.durationMs, kind: t.kind.rawValue,
                       scores: Array(zip(t.labels, t.probabilities)), predicted: t.predicted,
-                      modalities: scores.modalities.map(\.rawValue), modelTrained: modelTrained, decodeMs: decodeMs, modelMs: modelMs,
+                      modalities: scores.modalities.map(\.rawValue), modelTrained: modelTrained, decodeMs: mediaMs, modelMs: modelMs,
                       endToEndMs: Date().timeIntervalSince(event.producedAt) * 1000, replayID: replayID,
                       source: (message.topic, message.partition, message.offset), producedAt: event.producedAt,
                       scoredAt: scoredAt, metadataJSON: event.metadataJSON,
@@ -58,7 +58,7 @@ struct ResultMessage {
             "duration_ms": event.durationMs,
             "model": ["name": modelName, "version": modelVersion, "trained": modelTrained],
             "label_set": labelSet, "modalities": scores.modalities.map(\.rawValue), "tasks": tasks,
-            "latency_ms": ["decode": decodeMs, "model": modelMs,
+            "latency_ms": ["media": mediaMs, "model": modelMs,
                            "end_to_end": Date().timeIntervalSince(event.producedAt) * 1000],
             "source": ["topic": message.topic, "partition": Int(message.partition), "offset": message.offset],
             "produced_at": RFC3339.format(event.producedAt), "scored_at": RFC3339.format(scoredAt),

@@ -11,8 +11,8 @@ public struct WorkerConfig: Sendable {
     public var postgresURL: String
     public var batchSize: Int = 8
     public var maxWaitMs: Int = 200
-    /// Segments of a batch decoded and preprocessed at once (default: one per core).
-    public var preprocessThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// How the cores are shared by the decode lanes and the engine (`CPUBudget.plan`).
+    public var cpu: CPUBudget = .plan(cores: ProcessInfo.processInfo.activeProcessorCount)
     /// Backoff for transient sink failures: first wait, doubled up to the maximum.
     public var retryInitialMs: Int = 250
     public var retryMaxMs: Int = 5_000
@@ -20,6 +20,12 @@ public struct WorkerConfig: Sendable {
     public var storeFeatures = false
     /// Stored features older than this many days are deleted (checked hourly); nil keeps them.
     public var featureRetentionDays: Double?
+    /// After a stop request, the longest the worker takes to finish, write and commit what it holds.
+    public var drainSeconds: Double = 30
+    /// A stage holding one unit of work longer than this makes liveness fail.
+    public var stageDeadlineSeconds: Double = 300
+    /// The longest a revoke waits for the in-flight work of the revoked partitions before dropping it uncommitted.
+    public var revokeWaitSeconds: Double = 10
 
     public init(kafka: KafkaConfig, group: String, topics: [String],
                 resultsTopic: String, dlqTopic: String, postgresURL: String) {
@@ -30,4 +36,8 @@ public struct WorkerConfig: Sendable {
         self.dlqTopic = dlqTopic
         self.postgresURL = postgresURL
     }
+
+    /// The producer's `message.max.bytes` (librdkafka's default 1,000,000 unless set with -X):
+    /// a result or DLQ message must fit in it.
+    public var maxMessageBytes: Int { kafka.extra["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000 }
 }

@@ -56,8 +56,8 @@ extension Bench {
         config.batchSize = batch
         config.maxWaitMs = 50
         let metrics = Metrics()
-        let worker = try Worker(config: config, scorer: scorer, media: MediaSource(roots: [mediaURL.deletingLastPathComponent().path]),
-                                metrics: metrics)
+        let worker = try StreamWorker(config: config, scorer: scorer, media: MediaSource(roots: [mediaURL.deletingLastPathComponent().path]),
+                                      metrics: metrics)
         let finished = DispatchSemaphore(value: 0)
         let thread = Thread { try? worker.run(); finished.signal() }
         thread.stackSize = 16 << 20

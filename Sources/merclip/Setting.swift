@@ -52,6 +52,19 @@ struct Setting {
         try int(flag, variable, option: option, default: Optional(fallback), in: range)!
     }
 
+    /// A number of at least `minimum`: the flag, else the variable, else `fallback`.
+    func double(_ flag: Double?, _ variable: String, option: String, default fallback: Double, minimum: Double) throws -> Double {
+        if let flag {
+            guard flag >= minimum else { throw ValidationError("\(option) \(flag): must be at least \(minimum)") }
+            return flag
+        }
+        guard let text = self.variable(variable) else { return fallback }
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value >= minimum else {
+            throw SettingError(variable: variable, value: text, reason: "not a number of at least \(minimum)", option: option)
+        }
+        return value
+    }
+
     /// A positive number: the flag, else the variable, else nil.
     func positiveDouble(_ flag: Double?, _ variable: String, option: String) throws -> Double? {
         if let flag {

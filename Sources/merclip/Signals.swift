@@ -10,7 +10,10 @@ final class SignalWatcher: @unchecked Sendable {
         sources = [SIGTERM, SIGINT].map { sig in
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { handler(sig) }
+            // Signals that arrive before the handler runs are coalesced: `data` counts them.
+            s.setEventHandler { [s] in
+                for _ in 0..<max(1, s.data) { handler(sig) }
+            }
             s.resume()
             return s
         }
@@ -20,6 +23,20 @@ final class SignalWatcher: @unchecked Sendable {
 }
 
 enum Signals {
+    /// Calls `first` on the first SIGTERM or SIGINT; a second one ends the process at once with
+    /// status 128 + the signal, without running anything more (nothing is committed).
+    static func onTermination(_ first: @escaping @Sendable (Int32) -> Void) -> SignalWatcher {
+        let count = SignalBox()
+        return SignalWatcher { sig in
+            if count.increment() == 1 {
+                first(sig)
+            } else {
+                FileHandle.standardError.write(Data("second signal \(sig): exiting now, without committing\n".utf8))
+                _exit(128 + sig)
+            }
+        }
+    }
+
     /// Blocks the calling thread until SIGTERM or SIGINT arrives; returns the signal number.
     static func waitForTermination() -> Int32 {
         let got = DispatchSemaphore(value: 0)
@@ -39,4 +56,6 @@ private final class SignalBox: @unchecked Sendable {
     private var value: Int32 = 0
     func set(_ v: Int32) { lock.withLock { value = v } }
     func get() -> Int32 { lock.withLock { value } }
+    /// Adds one and returns the new value (a count of signals).
+    func increment() -> Int32 { lock.withLock { value += 1; return value } }
 }

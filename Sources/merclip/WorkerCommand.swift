@@ -13,12 +13,18 @@ struct WorkerCommand: AsyncParsableCommand {
         One member of a consumer group: start more processes with the same --group to scale out \
         (up to the topic's partition count). Offsets are committed only after the batch's rows are \
         committed in Postgres and its result and DLQ messages were acknowledged. Bad events go to the \
-        DLQ topic (headers merclip.stage, merclip.error_class, merclip.reason, merclip.source_*) and the \
-        failures table; a transient failure (Postgres or Kafka down) is retried with backoff, never skipped. \
-        SIGTERM/SIGINT: stop fetching, finish the batch, write, commit, exit 0.
+        DLQ topic (headers merclip.stage, merclip.error_class, merclip.reason, merclip.source_*; the event's \
+        own merclip.* headers renamed orig.merclip.*; a copy over message.max.bytes cut to fit, with \
+        merclip.truncated) and the failures table; a transient failure (Postgres or Kafka down) is \
+        retried with backoff, never skipped. A model error fails only its segment. \
+        Stages overlap: while one batch is scored the next is decoded and the previous one written; \
+        offsets are committed per partition only below the first segment not yet written. \
+        SIGTERM/SIGINT: stop fetching, finish, write and commit what is in flight, exit 0, all within \
+        --drain-seconds (what is not written by then stays uncommitted and is read again by the next \
+        owner); a second signal exits at once (status 128 + signal) without committing.
 
         Every option can come from the environment variable named in its help; a variable whose value \
-        cannot be used is an error naming it. BLAS threads: MERCLIP_THREADS (default: all cores).
+        cannot be used is an error naming it.
         """)
 
     @Option(help: "Kafka bootstrap servers (MERCLIP_BROKERS).") var brokers: String?
@@ -30,7 +36,11 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "MER-CLIP model directory (MERCLIP_MODEL).") var model: String?
     @Option(help: "Segments per model batch (MERCLIP_BATCH_SIZE, default 8).") var batchSize: Int?
     @Option(help: "Longest wait to fill a batch, ms (MERCLIP_MAX_WAIT_MS, default 200).") var maxWaitMs: Int?
-    @Option(help: "Segments decoded and preprocessed at once (MERCLIP_PREPROCESS_THREADS, default: cores).") var preprocessThreads: Int?
+    @Option(help: "Decode lanes: segments decoded and preprocessed at once (MERCLIP_PREPROCESS_THREADS; default: the cores' media share, at least 1).") var preprocessThreads: Int?
+    @Option(help: "BLAS threads of the engine (MERCLIP_THREADS; default: the cores the decode lanes leave).") var engineThreads: Int?
+    @Option(help: "Cores the lanes and the engine share (MERCLIP_CPUS, default: the active cores).") var cpus: Int?
+    @Option(help: "On SIGTERM, the longest the worker takes to finish and commit what it holds, s (MERCLIP_DRAIN_SECONDS, default 30).") var drainSeconds: Double?
+    @Option(help: "A stage holding one unit of work longer than this fails /healthz, s (MERCLIP_STAGE_DEADLINE_SECONDS, default 300).") var stageDeadlineSeconds: Double?
     @Option(name: .customLong("media-root"), help: "Folder that file:// media may come from; repeatable (MERCLIP_MEDIA_ROOTS, colon-separated).")
     var mediaRoots: [String] = []
     @Option(name: .customLong("media-host"), help: "Host that http(s):// media may come from; repeatable (MERCLIP_MEDIA_HOSTS, comma-separated).")
@@ -43,6 +53,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var featureRetentionDays: Double?
     @Flag(help: "Also fetch http:// media from the --media-host hosts; without it only https:// (MERCLIP_MEDIA_ALLOW_HTTP=1).")
     var allowHTTPMedia = false
+    @Option(help: "IPv4 address the metrics port listens on (MERCLIP_METRICS_ADDRESS, default 0.0.0.0: all interfaces).") var metricsAddress: String?
     @Option(name: .customShort("X"), help: "librdkafka property key=value, repeatable (MERCLIP_KAFKA_PROPERTIES, ';'- or newline-separated).")
     var kafkaProperties: [String] = []
 
@@ -52,7 +63,6 @@ struct WorkerCommand: AsyncParsableCommand {
         let env = Setting()
         try logging.apply(env)
         Log.routeKafkaLogs()
-        try env.applyBLASThreads(nil)
         var config = WorkerConfig(
             kafka: KafkaConfig(bootstrapServers: try env.required(brokers, "MERCLIP_BROKERS", option: "--brokers"),
                                extra: try env.kafkaProperties(kafkaProperties)),
@@ -63,8 +73,14 @@ struct WorkerCommand: AsyncParsableCommand {
             postgresURL: try env.required(postgres, "MERCLIP_POSTGRES_URL", option: "--postgres"))
         config.batchSize = try env.int(batchSize, "MERCLIP_BATCH_SIZE", option: "--batch-size", default: 8, in: 1...Int.max)
         config.maxWaitMs = try env.int(maxWaitMs, "MERCLIP_MAX_WAIT_MS", option: "--max-wait-ms", default: 200, in: 0...Int.max)
-        config.preprocessThreads = try env.int(preprocessThreads, "MERCLIP_PREPROCESS_THREADS", option: "--preprocess-threads",
-                                               default: config.preprocessThreads, in: 1...Int.max)
+        let lanes = try env.int(preprocessThreads, "MERCLIP_PREPROCESS_THREADS", option: "--preprocess-threads", in: 1...Int.max)
+        let engine = try env.int(engineThreads, "MERCLIP_THREADS", option: "--engine-threads", in: 1...Int.max)
+        let cores = try env.int(cpus, "MERCLIP_CPUS", option: "--cpus", default: ProcessInfo.processInfo.activeProcessorCount,
+                                in: 1...Int.max)
+        config.cpu = CPUBudget.plan(cores: cores, decodeLanes: lanes, engineThreads: engine)
+        config.drainSeconds = try env.double(drainSeconds, "MERCLIP_DRAIN_SECONDS", option: "--drain-seconds", default: 30, minimum: 0)
+        config.stageDeadlineSeconds = try env.double(stageDeadlineSeconds, "MERCLIP_STAGE_DEADLINE_SECONDS",
+                                                     option: "--stage-deadline-seconds", default: 300, minimum: 0.001)
         let roots = env.list(mediaRoots, "MERCLIP_MEDIA_ROOTS", separators: [":"])
         let hosts = env.list(mediaHosts, "MERCLIP_MEDIA_HOSTS", separators: [","])
         config.storeFeatures = try env.switchOn(storeFeatures, "MERCLIP_STORE_FEATURES", option: "--store-features")
@@ -72,6 +88,7 @@ struct WorkerCommand: AsyncParsableCommand {
                                                              option: "--feature-retention-days")
         let allowHTTP = try env.switchOn(allowHTTPMedia, "MERCLIP_MEDIA_ALLOW_HTTP", option: "--allow-http-media")
         let port = try env.int(metricsPort, "MERCLIP_METRICS_PORT", option: "--metrics-port", default: 9464, in: 0...65535)
+        let address = env.string(metricsAddress, "MERCLIP_METRICS_ADDRESS", default: "0.0.0.0")
         let modelDir = try env.required(model, "MERCLIP_MODEL", option: "--model")
 
         var sets: [String: [String: [String]]] = [:]
@@ -88,13 +105,22 @@ struct WorkerCommand: AsyncParsableCommand {
             log.warn("model is UNTRAINED: scores are not meaningful", ["model": "\(scorer.modelName)@\(scorer.modelVersion)"])
         }
         let metrics = Metrics()
-        let worker = try Worker(config: config, scorer: scorer,
-                                media: MediaSource(roots: roots, hosts: hosts, allowHTTP: allowHTTP), metrics: metrics)
-        let server = try MetricsServer(port: port, metrics: metrics) { worker.isReady }
-        log.info("metrics", ["port": server.port, "media_roots": roots.joined(separator: ":")])
+        let worker = try StreamWorker(config: config, scorer: scorer,
+                                      media: MediaSource(roots: roots, hosts: hosts, allowHTTP: allowHTTP), metrics: metrics)
+        let server: MetricsServer
+        do {
+            server = try MetricsServer(address: address, port: port, metrics: metrics,
+                                       live: { worker.livenessProblem }, ready: { worker.isReady })
+        } catch let e as MetricsServerError where e.errno == EADDRINUSE {
+            throw ValidationError("\(e.reason): pick a free port with --metrics-port (MERCLIP_METRICS_PORT; 0 = any) "
+                                  + "or another address with --metrics-address")
+        }
+        log.info("metrics", ["address": address, "port": server.port, "media_roots": roots.joined(separator: ":")])
 
-        let signals = SignalWatcher { sig in
-            log.info("signal received, finishing the batch in flight", ["signal": sig])
+        let drain = config.drainSeconds
+        let signals = Signals.onTermination { sig in
+            log.info("signal received, draining: finishing, writing and committing what is in flight",
+                     ["signal": sig, "within_s": drain])
             worker.stop()
         }
         // The loop blocks in librdkafka, libpq and BLAS: it gets a thread of its own.

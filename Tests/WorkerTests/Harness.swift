@@ -99,14 +99,15 @@ final class WorkerProcess {
     let process = Process()
     let log: URL
 
-    init(broker: Broker, db: ScratchDatabase, model: String, group: String = "workers", topic: String = "segments",
-         name: String, batchSize: Int = 4, extra: [String] = []) throws {
+    /// `postgres` replaces the scratch database's URL (e.g. one nothing answers on).
+    init(broker: Broker, db: ScratchDatabase?, postgres: String? = nil, model: String, group: String = "workers",
+         topic: String = "segments", name: String, batchSize: Int = 4, extra: [String] = []) throws {
         log = Assets.dir.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: merclipBinary())
         process.arguments = ["worker", "--brokers", broker.bootstrap, "--group", group, "--topic", topic,
                              "--results-topic", "segment-results", "--dlq-topic", "segments-dlq",
-                             "--postgres", db.url, "--model", model, "--batch-size", String(batchSize),
+                             "--postgres", postgres ?? db?.url ?? "", "--model", model, "--batch-size", String(batchSize),
                              "--max-wait-ms", "100", "--media-root", Assets.mediaRoot.path, "--metrics-port", "0"] + extra
         var env = ProcessInfo.processInfo.environment
         env["MERCLIP_THREADS"] = "1"
@@ -120,6 +121,16 @@ final class WorkerProcess {
         process.terminate()
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// Sends SIGTERM without waiting.
+    func sigterm() { kill(process.processIdentifier, SIGTERM) }
+
+    /// The exit status once the process ended within `seconds`, else nil.
+    func waitExit(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        return process.isRunning ? nil : process.terminationStatus
     }
 
     func kill9() {

@@ -98,6 +98,9 @@ final class RDKafkaConsumer: @unchecked Sendable {
         return (low, high)
     }
 
+    /// Whether the current assignment was lost (session timed out) rather than revoked in a rebalance.
+    var assignmentLost: Bool { rd_kafka_assignment_lost(handle.pointer) != 0 }
+
     /// Leaves the group (blocking); the revoke callback runs first.
     func close() { rd_kafka_consumer_close(handle.pointer) }
 }

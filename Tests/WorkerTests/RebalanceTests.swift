@@ -1,0 +1,52 @@
+// A second worker joining mid-run: the first finishes and commits its in-flight work before giving partitions up.
+import Foundation
+import Kafka
+import Sinks
+import TestSupport
+import Testing
+import Worker
+
+@Suite("Worker rebalance", .serialized)
+struct RebalanceTests {
+    init() throws { try Assets.makeMedia() }
+
+    @Test("a worker joins mid-run: in-flight work is finished and committed or dropped unwritten; at most one batch is written twice")
+    func joinMidRun() throws {
+        let broker = try Broker(partitions: 4)
+        let db = try ScratchDatabase(migrated: true)
+        let model = try Assets.model(version: "v1")
+        try broker.produce((0..<48).map { goodEvent($0) })
+        let w1 = try WorkerProcess(broker: broker, db: db, model: model, name: "first", batchSize: 4)
+        defer { _ = w1.terminate() }
+        try waitUntil("the first worker writing", seconds: 60) {
+            try db.count("SELECT count(DISTINCT segment_id) FROM results") >= 4
+        }
+        let w2 = try WorkerProcess(broker: broker, db: db, model: model, name: "second", batchSize: 4)
+        defer { _ = w2.terminate() }
+        do {
+            try waitUntil("48 segments", seconds: 120) { try db.count("SELECT count(DISTINCT segment_id) FROM results") == 48 }
+            try waitUntil("offsets committed to the end", seconds: 30) {
+                try broker.committed(group: "workers", topic: "segments", partitions: 4).values.compactMap { $0 }.reduce(0, +) == 48
+            }
+        } catch {
+            Issue.record("\(error)\n--- first:\n\(w1.logText.suffix(3000))\n--- second:\n\(w2.logText.suffix(2000))")
+            throw error
+        }
+        let revokes = w1.logText.split(separator: "\n").filter { $0.contains("partitions revoked") }
+        #expect(!revokes.isEmpty, "the first worker gave partitions up")
+        // Each revoke finished and committed its partitions' work, or (the group already rebalancing,
+        // so the coordinator refused commits) dropped it unwritten.
+        #expect(revokes.allSatisfy { ($0.contains("finished=true") && $0.contains("dropped=0")) || $0.contains("fenced=true") },
+                "\(revokes)")
+        // Written twice at most: the one batch being written when the rebalance began (its commit is
+        // refused), never the work in flight behind it.
+        let results = try broker.readAll("segment-results", atLeast: 48)
+        #expect(results.count >= 48 && results.count <= 48 + 4, "\(results.count) result messages for 48 segments")
+        let ids = Set(results.compactMap { m -> String? in
+            (try? JSONSerialization.jsonObject(with: Data(m.value)) as? [String: Any])?["segment_id"] as? String
+        })
+        #expect(ids.count == 48)
+        #expect(w2.logText.contains("partitions assigned"))
+        #expect(w1.terminate() == 0 && w2.terminate() == 0)
+    }
+}
