@@ -4,7 +4,8 @@
 #   ops/make-test-media.sh OUTDIR
 #
 # Idempotent: a file that already exists is kept (delete OUTDIR to regenerate). Needs the
-# ffmpeg command-line tool (libx264, libvpx-vp9, libopus, libmp3lame, libvorbis) and espeak-ng.
+# ffmpeg command-line tool (libx264, libvpx-vp9, libopus, libmp3lame, libvorbis; libx265 for hevc.mp4,
+# left out without it) and espeak-ng.
 #
 # The index videos (320x240, 25 fps, 4 s = 100 frames; sparse.mp4 1 fps) encode their own frame number n in
 # 8 big blocks (4 columns x 2 rows of 50x50 px, top-left corner at x=60, y=70, bit b = row*4+col
@@ -50,6 +51,14 @@ make index.mp4 ff -f lavfi -i "$index_video" -f lavfi -i "$tone" -i cues.srt \
 # Sparse: the same pattern at 1 frame per second (4 frames), and a single-frame video.
 make sparse.mp4 ff -f lavfi -i "${index_video/r=25/r=1}" -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4
 make oneframe.mp4 ff -f lavfi -i "$index_video" -frames:v 1 -c:v libx264 -preset veryfast -pix_fmt yuv420p -f mp4
+# H.264 with B-pyramid (B-frames used as references) and 3 reference frames, 2 s GOPs without scene cuts.
+make bpyramid.mp4 ff -f lavfi -i "$index_video" -c:v libx264 -preset veryfast -pix_fmt yuv420p \
+    -x264-params "bframes=3:b-pyramid=normal:b-adapt=0:ref=3:keyint=50:scenecut=0" -f mp4
+# HEVC (x265: open GOPs with CRA pictures, B-frames and B-references), when ffmpeg has libx265.
+if ffmpeg -hide_banner -encoders 2>/dev/null | grep libx265 >/dev/null; then
+    make hevc.mp4 ff -f lavfi -i "$index_video" -c:v libx265 -preset veryfast -pix_fmt yuv420p -tag:v hvc1 \
+        -x265-params "log-level=error:keyint=50:min-keyint=50:scenecut=0:bframes=4:b-pyramid=1" -f mp4
+fi
 # WebM VP9 + Opus.
 make index.webm ff -f lavfi -i "$index_video" -f lavfi -i "$tone" \
     -map 0:v -map 1:a -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 300k -g 25 -pix_fmt yuv420p \
@@ -89,6 +98,10 @@ if [[ ! -s speech.wav ]]; then
     mv -f .tmp.speech.wav speech.wav
 fi
 
+# Call-centre audio: 10 s of the speech (looped), mono 16-bit WAV at 8 and 16 kHz (bench --stage pipeline).
+make call8k.wav ff -stream_loop 3 -i speech.wav -t 10 -ar 8000 -ac 1 -c:a pcm_s16le -f wav
+make call16k.wav ff -stream_loop 3 -i speech.wav -t 10 -ar 16000 -ac 1 -c:a pcm_s16le -f wav
+
 # Rotated: source top half white, bottom half black; display matrix says 90 degrees
 # counter-clockwise (what `-metadata:s:v rotate=90` writes with FFmpeg 5.1), so FFmpeg shows
 # the white half on the left of a 240x320 portrait picture.
@@ -120,6 +133,10 @@ make bench720.mp4 ff -f lavfi -i "testsrc2=s=1280x720:r=25:d=10" \
     -f lavfi -i "sine=frequency=300:sample_rate=48000:duration=10" \
     -map 0:v -map 1:a -c:v libx264 -preset veryfast -crf 23 -g 50 -pix_fmt yuv420p \
     -c:a aac -b:a 128k -ac 2 -movflags +faststart -f mp4
+
+# The benchmark video shown turned (display matrix 90 and 180 degrees): conversions of cropped source columns.
+make rotated720.mp4 ff -i bench720.mp4 -map 0:v -t 4 -c copy -metadata:s:v:0 rotate=90 -f mp4
+make rotated720_180.mp4 ff -i bench720.mp4 -map 0:v -t 4 -c copy -metadata:s:v:0 rotate=180 -f mp4
 
 # The same at 640x360 (a low ABR rendition): MERCLIP_BENCH_MEDIA=OUTDIR/bench360.mp4 merclip bench --stage media
 make bench360.mp4 ff -f lavfi -i "testsrc2=s=640x360:r=25:d=10" \

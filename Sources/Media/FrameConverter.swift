@@ -1,11 +1,13 @@
-// FrameConverter: decoded picture → rotated, shortest side resized (bicubic), centre-cropped, CLIP-normalised RGB planes.
+// FrameConverter: decoded picture → rotated, shortest side resized (Pillow's bicubic), centre-cropped, CLIP-normalised RGB planes.
 import CFFmpeg
 
 final class FrameConverter {
     let size: Int
     /// Clockwise rotation (0, 90, 180, 270) that displays the picture upright.
     let rotation: Int
-    private let lut: [[Float]]  // per channel: byte value → normalised float
+    private let mean: [Float], std: [Float]  // per channel, of v / 255
+    /// Convert only the source columns the crop needs (false: the whole picture, to check they agree).
+    var cropSource = true
     private let scalers = Scalers.take()
     private let input: String
     private let maxPixels: Int
@@ -15,14 +17,11 @@ final class FrameConverter {
         self.rotation = rotation
         self.input = input
         self.maxPixels = maxPixels
-        lut = (0..<3).map { c in (0..<256).map { (Float($0) / 255 - mean[c]) / std[c] } }
+        self.mean = mean
+        self.std = std
     }
 
     deinit { Scalers.give(scalers) }
-
-    /// swscale's bicubic (B, C) = (0, 0.5): Keys' cubic convolution with a = -0.5, as PIL's BICUBIC (and so
-    /// CLIP's torchvision Resize) uses; swscale's own default is C = 0.6, which rings more at edges.
-    static let bicubic: [Double] = [0, 0.5]
 
     /// The picture size after resizing so that the shortest displayed side is `size`:
     /// (width, height) of the unrotated scaled picture, and the crop offsets in display space.
@@ -58,42 +57,36 @@ final class FrameConverter {
             throw MediaError(.unsupportedCodec, input: input, reason: "pixel format \(f.format) cannot be converted")
         }
         // As CLIP's Python preprocessing sees a video frame: first the full-resolution RGB picture (unless the
-        // frame already is RGB24), then PIL's two resampling passes, along the displayed horizontal into 8-bit
-        // RGB (rounded and clipped), then along the displayed vertical.
+        // frame already is RGB24), then Pillow's two resampling passes on the upright picture, along the
+        // displayed horizontal into 8-bit RGB (rounded and clipped), then along the displayed vertical.
         let sideways = rotation == 90 || rotation == 270
-        let midW = sideways ? width : g.scaledW, midH = sideways ? g.scaledH : height
-        let flags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP
         let isRGB = format == AV_PIX_FMT_RGB24
-        // Only what the centre crop keeps is computed: when the first pass runs along stored rows and the
-        // second one really resizes, the second pass only for the kept columns, and the RGB conversion only
-        // for the source columns those depend on (with a margin, so every kept value is the same as from
-        // the whole picture).
-        let keep: Range<Int> = sideways || midH == g.scaledH ? 0..<midW
-            : { let lo = rotation == 180 ? g.scaledW - g.left - size : g.left; return lo..<(lo + size) }()
-        let source = sideways || isRGB ? nil : FrameConverter.sourceColumns(for: keep, width: width, scaledWidth: midW, format: format)
+        // Only what the centre crop keeps is computed: the kept columns of the first pass on the rows the
+        // kept rows of the second pass read, and the RGB conversion only for the source columns those read
+        // (with a margin, so that every kept value is the same as from the whole picture).
+        let kx = s.kernel(0, inSize: sideways ? height : width, outSize: g.dispW, keep: g.left..<(g.left + size))
+        let ky = s.kernel(1, inSize: sideways ? width : height, outSize: g.dispH, keep: g.top..<(g.top + size))
+        let resampler = FrameResampler(across: kx, down: ky)
+        // Stored columns read: display columns (0°, 180°) or display rows (90°, 270°), mirrored at 180° and 270°.
+        let storedSpan = sideways ? ky.span : kx.span
+        let source = isRGB || !cropSource ? nil
+            : FrameConverter.sourceColumns(span: storedSpan, flipped: rotation == 180 || rotation == 270, width: width, format: format)
         let sourceX = source?.columns.lowerBound ?? 0, sourceW = source?.columns.count ?? width
+        let fullStride = (width + 31) & ~31
+        let plane = fullStride * height  // `full` holds the G, B and R planes
         if !isRGB {
             // Chroma upsampling with swscale's default bicubic (B = 0, C = 0.6), as `ffmpeg -vf
             // scale=flags=bicubic+accurate_rnd+full_chroma_int -pix_fmt rgb24` makes an RGB frame. Written as
             // planar GBR: the same values (bit-identical), through swscale's ~4× faster planar output.
-            s.toRGB = try context(s.toRGB, sourceW, height, format, sourceW, height, flags, to: AV_PIX_FMT_GBRP, pil: false)
+            let flags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP
+            s.toRGB = try context(s.toRGB, sourceW, height, format, sourceW, height, flags)
             // The picture's own colour matrix and range (swscale assumes BT.601 limited range otherwise).
             let space = f.colorspace == AVCOL_SPC_UNSPECIFIED || f.colorspace == AVCOL_SPC_RGB
                 ? SWS_CS_DEFAULT : Int32(f.colorspace.rawValue)
             let srcFull: Int32 = f.color_range == AVCOL_RANGE_JPEG ? 1 : 0
             sws_setColorspaceDetails(s.toRGB, sws_getCoefficients(space), srcFull, sws_getCoefficients(SWS_CS_DEFAULT), 1,
                                      0, 1 << 16, 1 << 16)
-        }
-        s.across = try context(s.across, width, height, isRGB ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_GBRP, midW, midH, flags)
-        s.along = try context(s.along, keep.count, midH, AV_PIX_FMT_RGB24, sideways ? g.scaledW : keep.count, g.scaledH, flags)
-        let fullStride = (width + 31) & ~31, midStride = (midW * 3 + 31) & ~31, stride = (g.scaledW * 3 + 31) & ~31
-        let plane = fullStride * height  // `full` holds the G, B and R planes
-        if !isRGB { ensure(&s.full, 3 * plane) }
-        ensure(&s.mid, midStride * midH)
-        ensure(&s.rgb, stride * g.scaledH)
-        if isRGB {
-            try scale(s.across, [f.data.0], [f.linesize.0], height, into: &s.mid, 0, midStride)
-        } else {
+            ensure(&s.full, 3 * plane)
             let offsets = source?.offsets ?? [0, 0, 0, 0]
             let converted: Int32 = s.full.withUnsafeMutableBufferPointer { dst in
                 var dstData: [UnsafeMutablePointer<UInt8>?] = (0..<3).map { dst.baseAddress! + $0 * plane + sourceX } + [nil]
@@ -105,27 +98,41 @@ final class FrameConverter {
                 return sws_scale(s.toRGB, &src, &srcStride, 0, Int32(height), &dstData, &dstStride)
             }
             guard converted > 0 else { throw MediaError(.corrupt, input: input, reason: "cannot convert a picture to RGB") }
-            try s.full.withUnsafeMutableBufferPointer { full in
-                try scale(s.across, (0..<3).map { full.baseAddress! + $0 * plane }, [Int32](repeating: Int32(fullStride), count: 3),
-                          height, into: &s.mid, 0, midStride)
+        }
+        if s.temp.count < resampler.rows.count * size { s.temp = [Float](repeating: 0, count: resampler.rows.count * size) }
+        if s.columns.count < kx.span.count + 8 { s.columns = [SIMD8<Float>](repeating: .zero, count: kx.span.count + 8) }
+        let block = size * size
+        try s.full.withUnsafeBufferPointer { full in
+            try s.temp.withUnsafeMutableBufferPointer { temp in
+                try s.columns.withUnsafeMutableBufferPointer { columns in
+                    // Output planes R, G, B; `full` holds G, B, R; RGB24 interleaves R, G, B.
+                    for (c, fromPlane) in [2, 0, 1].enumerated() {
+                        let view: ChannelView
+                        if isRGB {
+                            guard let p = f.data.0 else { throw MediaError(.corrupt, input: input, reason: "a decoded picture has no data") }
+                            view = ChannelView(stored: UnsafePointer(p + c), step: 3, stride: Int(f.linesize.0),
+                                               width: width, height: height, rotation: rotation)
+                        } else {
+                            view = ChannelView(stored: full.baseAddress! + fromPlane * plane, step: 1, stride: fullStride,
+                                               width: width, height: height, rotation: rotation)
+                        }
+                        let mean = SIMD8<Float>(repeating: self.mean[c]), std = SIMD8<Float>(repeating: self.std[c])
+                        resampler.resample(view, temp: temp.baseAddress!, columns: columns.baseAddress!, into: out + c * block) {
+                            ($0 / 255 - mean) / std
+                        }
+                    }
+                }
             }
         }
-        try s.mid.withUnsafeMutableBufferPointer {
-            try scale(s.along, [$0.baseAddress! + keep.lowerBound * 3], [Int32(midStride)], midH, into: &s.rgb, keep.lowerBound * 3, stride)
-        }
-        crop(g, stride: stride, into: out)
     }
 
-    /// A cached swscale context (to RGB24 unless `to` says otherwise): bicubic with PIL's coefficients, or
-    /// swscale's own (`pil` false).
+    /// A cached swscale context to planar GBR with swscale's own bicubic.
     private func context(_ old: OpaquePointer?, _ srcW: Int, _ srcH: Int, _ srcFormat: AVPixelFormat,
-                         _ dstW: Int, _ dstH: Int, _ flags: Int32, to dstFormat: AVPixelFormat = AV_PIX_FMT_RGB24,
-                         pil: Bool = true) throws -> OpaquePointer {
-        let c = FrameConverter.bicubic.withUnsafeBufferPointer { param in
-            sws_getCachedContext(old, Int32(srcW), Int32(srcH), srcFormat, Int32(dstW), Int32(dstH),
-                                 dstFormat, flags, nil, nil, pil ? param.baseAddress : nil)
+                         _ dstW: Int, _ dstH: Int, _ flags: Int32) throws -> OpaquePointer {
+        guard let c = sws_getCachedContext(old, Int32(srcW), Int32(srcH), srcFormat, Int32(dstW), Int32(dstH),
+                                           AV_PIX_FMT_GBRP, flags, nil, nil, nil) else {
+            throw MediaError(.outOfMemory, input: input, reason: "cannot create the scaler")
         }
-        guard let c else { throw MediaError(.outOfMemory, input: input, reason: "cannot create the scaler") }
         return c
     }
 
@@ -133,32 +140,16 @@ final class FrameConverter {
         if buffer.count < count + 32 { buffer = [UInt8](repeating: 0, count: count + 32) }
     }
 
-    /// One resampling pass into RGB24, from RGB24 (one plane) or GBRP (three).
-    private func scale(_ c: OpaquePointer?, _ src: [UnsafeMutablePointer<UInt8>?], _ srcStride: [Int32], _ srcH: Int,
-                       into dst: inout [UInt8], _ dstOffset: Int, _ dstStride: Int) throws {
-        // swscale reads four plane pointers and strides whatever the format.
-        var srcData = (src + [nil, nil, nil]).prefix(4).map { $0.map { UnsafePointer($0) } }
-        var srcLine = Array((srcStride + [0, 0, 0]).prefix(4))
-        let done: Int32 = dst.withUnsafeMutableBufferPointer { d in
-            var dstData: [UnsafeMutablePointer<UInt8>?] = [d.baseAddress! + dstOffset, nil, nil, nil]
-            var dstLine: [Int32] = [Int32(dstStride), 0, 0, 0]
-            return sws_scale(c, &srcData, &srcLine, 0, Int32(srcH), &dstData, &dstLine)
-        }
-        guard done > 0 else { throw MediaError(.corrupt, input: input, reason: "cannot resize a picture") }
-    }
-
-    /// The source columns (a multiple of 32 wide margin included) that a horizontal bicubic resize of
-    /// `width` → `scaledWidth` reads to make the output columns `keep`, with the byte offsets of their
-    /// first column in each plane; nil when that is (nearly) all of them or the pixel format's planes
-    /// cannot be cut at a column.
-    static func sourceColumns(for keep: Range<Int>, width: Int, scaledWidth: Int,
+    /// The source columns the resize reads (`span`, counted from the right edge when `flipped`), widened by a
+    /// 16-pixel margin for the chroma upsampling filter at the cut and to multiples of 32, with the byte
+    /// offsets of their first column in each plane; nil when that is (nearly) all of them or the pixel
+    /// format's planes cannot be cut at a column.
+    static func sourceColumns(span: Range<Int>, flipped: Bool, width: Int,
                               format: AVPixelFormat) -> (columns: Range<Int>, offsets: [Int])? {
-        let ratio = Double(width) / Double(scaledWidth)
-        // Bicubic support is 2 output-pixel widths each side (times the ratio when shrinking), plus
-        // room for the chroma upsampling filter at the cut.
-        let reach = 2 * max(1, ratio) + 16
-        let lo = max(0, (Int((Double(keep.lowerBound) + 0.5) * ratio - 0.5 - reach) & ~31))
-        var hi = min(width, Int(((Double(keep.upperBound) - 0.5) * ratio - 0.5 + reach).rounded(.up)))
+        let first = flipped ? width - span.upperBound : span.lowerBound
+        let end = flipped ? width - span.lowerBound : span.upperBound
+        let lo = max(0, (first - 16) & ~31)
+        var hi = min(width, end + 16)
         if hi < width { hi = min(width, lo + ((hi - lo + 31) & ~31)) }
         guard hi - lo < width * 7 / 8, let offsets = planeOffsets(format, x: lo) else { return nil }
         return (lo..<hi, offsets)
@@ -180,39 +171,6 @@ final class FrameConverter {
             offsets[p] = offset
         }
         return offsets.map { $0 ?? 0 }
-    }
-
-    /// Centre crop in display space, undoing the rotation, through the normalisation tables.
-    private func crop(_ g: (scaledW: Int, scaledH: Int, dispW: Int, dispH: Int, left: Int, top: Int),
-                      stride: Int, into out: UnsafeMutablePointer<Float>) {
-        let s = size, plane = s * s
-        let sw = g.scaledW, sh = g.scaledH
-        scalers.rgb.withUnsafeBufferPointer { src in
-            lut[0].withUnsafeBufferPointer { r in
-            lut[1].withUnsafeBufferPointer { gl in
-            lut[2].withUnsafeBufferPointer { b in
-                for y in 0..<s {
-                    let Y = y + g.top
-                    for x in 0..<s {
-                        let X = x + g.left
-                        let u: Int, v: Int  // column, row in the unrotated scaled picture
-                        switch rotation {
-                        case 90: u = Y; v = sh - 1 - X
-                        case 180: u = sw - 1 - X; v = sh - 1 - Y
-                        case 270: u = sw - 1 - Y; v = X
-                        default: u = X; v = Y
-                        }
-                        let p = v * stride + u * 3
-                        let o = y * s + x
-                        out[o] = r[Int(src[p])]
-                        out[plane + o] = gl[Int(src[p + 1])]
-                        out[2 * plane + o] = b[Int(src[p + 2])]
-                    }
-                }
-            }
-            }
-            }
-        }
     }
 
     /// Clockwise display rotation of a stream: from its display matrix, else its "rotate" tag.

@@ -32,7 +32,7 @@ public struct MediaInfo: Sendable, Equatable {
 public struct MediaTimings: Sendable, Equatable {
     public var open = 0.0
     public var video = 0.0
-    /// Of `video`: seconds spent converting the sampled pictures (resize, crop, normalise), summed
+    /// Of `video`: CPU seconds spent converting the sampled pictures (resize, crop, normalise), summed
     /// over the decoding threads.
     public var frameConversion = 0.0
     public var audio = 0.0

@@ -1,17 +1,20 @@
 // VideoSampler: the frames shown at given times (seek to the keyframe before, decode forward, convert).
 import CFFmpeg
-import Dispatch
+import Foundation
 
 struct VideoSampler {
     let format: FormatInput
     let streamIndex: Int
     let threads: Int
     let converter: FrameConverter
+    /// Decode every picture from the first seek on, with no skipping and no forward seeks (the reference
+    /// the skipping is checked against: both give the same frames).
+    var exhaustive = false
 
     /// For each time (media seconds, ascending), the frame whose presentation interval contains it,
     /// converted to 3 × size × size floats in `out` (one block per time). Times before the first or
     /// after the last decodable frame get the nearest frame. Returns the frames decoded and the
-    /// seconds spent converting them.
+    /// CPU seconds this thread spent converting them.
     func sample(times: [Double], into out: UnsafeMutablePointer<Float>) throws -> (decoded: Int, convertSeconds: Double) {
         let name = format.name
         let st = format.stream(streamIndex)
@@ -51,9 +54,9 @@ struct VideoSampler {
             if lastConverted >= 0, time == lastConvertedTime {
                 dst.update(from: out + lastConverted * block, count: block)
             } else {
-                let t0 = DispatchTime.now().uptimeNanoseconds
+                let t0 = threadCPUNanoseconds()
                 try converter.convert(f, into: dst)
-                convertNanoseconds += DispatchTime.now().uptimeNanoseconds - t0
+                convertNanoseconds += threadCPUNanoseconds() - t0
             }
             lastConverted = index
             lastConvertedTime = time
@@ -96,7 +99,7 @@ struct VideoSampler {
             previousTime = t
             // Jump ahead when the index has a keyframe between what was read and the next time:
             // decoding from there is never more work than decoding on.
-            if next < times.count, !atEnd, forwardSeeks < times.count, let read = lastPacketEnd,
+            if next < times.count, !atEnd, !exhaustive, forwardSeeks < times.count, let read = lastPacketEnd,
                let key = format.indexedKeyframe(atOrBefore: times[next] - reorderMargin, stream: streamIndex),
                key.seconds > read {
                 forwardSeeks += 1
@@ -115,6 +118,17 @@ struct VideoSampler {
                 return true
             }
             return false
+        }
+
+        /// Whether a picture presented at `t` is shown at none of the remaining times: it starts more than
+        /// `skipMargin` before the first remaining time at or after it (so, at a constant frame rate, a later
+        /// picture is on screen by then). Pictures after the time being looked for count only once a
+        /// picture has been decoded (before that the first picture decoded stands in for earlier times).
+        func unshown(_ t: Double) -> Bool {
+            var k = next
+            while k < times.count, times[k] < t { k += 1 }
+            guard k < times.count else { return false }
+            return t + skipMargin < times[k] && (k == next || (havePrevious && !justSeeked))
         }
 
         func drain() throws -> Bool {
@@ -148,11 +162,9 @@ struct VideoSampler {
                 let end = Double(pts + max(packet.pointer.pointee.duration, 0)) * tb
                 lastPacketEnd = max(lastPacketEnd ?? end, end)
             }
-            if pts != merclip_av_nopts_value(), Double(pts) * tb + skipMargin < times[next], !justSeeked {
-                dec.pointee.skip_frame = AVDISCARD_NONREF
-            } else {
-                dec.pointee.skip_frame = AVDISCARD_DEFAULT
-            }
+            // Non-reference pictures that no remaining time shows are not decoded.
+            let skip = !exhaustive && pts != merclip_av_nopts_value() && unshown(Double(pts) * tb)
+            dec.pointee.skip_frame = skip ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
             let r = avcodec_send_packet(dec, packet.pointer)
             if r < 0, r != merclip_averror_eagain() {
                 if r == merclip_averror_enomem() { throw MediaError(.outOfMemory, input: name, reason: ffDetail(r)) }
@@ -179,4 +191,11 @@ struct VideoSampler {
         }
         return (decoded, Double(convertNanoseconds) / 1e9)
     }
+}
+
+/// CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), in nanoseconds.
+func threadCPUNanoseconds() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
 }

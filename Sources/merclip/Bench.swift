@@ -45,6 +45,9 @@ struct Bench: ParsableCommand {
     @Option(help: "pipeline: segment events to score.")
     var segments: Int = 48
 
+    @Option(help: "pipeline: seconds of each segment, from the start of --media.")
+    var segmentSeconds: Double = 2
+
     static let frames = 12, windows = 12, tokens = 40
 
     func validate() throws {

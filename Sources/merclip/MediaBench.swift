@@ -1,5 +1,5 @@
 // `merclip bench --stage media`: decode + preprocess time of a 10 s 720p H.264+AAC segment next to the
-// model time for the same segment (random weights of the preset).
+// model time for the same segment (random weights of the preset) and ffmpeg's full decode of the file.
 import ArgumentParser
 import Foundation
 import Media
@@ -64,6 +64,7 @@ extension Bench {
         var prepared: PreparedSegment?
         var mediaSeconds: [Int: Double] = [:]
         var decodeSeconds = 0.0  // one thread's decoding alone (video minus conversions)
+        var autoCPU = 0.0
         for threads in [0, 1] {
             let pre = MediaPreprocessor(config: mediaConfig, decoderThreads: threads)
             _ = try pre.process(.file(path))
@@ -80,7 +81,12 @@ extension Bench {
                          mean { $0.open }, mean { $0.video }, runs[0].info.videoFramesDecoded, mean { $0.frameConversion },
                          mean { $0.audio }, mean { $0.spectrogram }))
             prepared = runs.last
+            if threads == 0 { autoCPU = cpu / 1000 }
         }
+        let duration = info.duration ?? 10
+        let ffmpeg = try Self.ffmpegFullDecode(path, seconds: duration)
+        print(String(format: "ffmpeg full decode (ffmpeg -ss 0 -t %g -i FILE -f null -, best of 3): %.1f ms wall, CPU %.1f ms; media CPU (threads auto) / ffmpeg's: %.1f%%",
+                     duration, ffmpeg.wall * 1000, ffmpeg.cpu * 1000, autoCPU / ffmpeg.cpu * 100))
         let p = prepared!
         guard let vocab = ModelFactory.findVocabulary() else {
             throw ValidationError("cannot find assets/clip-bpe: set MERCLIP_ASSETS to the assets directory")
@@ -103,8 +109,7 @@ extension Bench {
                      preset, p.framesShape.first ?? 0, p.audioShape.first ?? 0, p.transcript == nil ? ", no transcript" : " + transcript",
                      BLAS.threads, model * 1000, times.min()! * 1000, modelCPU))
         for threads in [0, 1] {
-            print(String(format: "media / model, decoder threads %@: %.1f%%",
-                         threads == 0 ? "auto" : "1", mediaSeconds[threads]! / model * 100))
+            print(String(format: "media / model, decoder threads %@: %.1f%%", threads == 0 ? "auto" : "1", mediaSeconds[threads]! / model * 100))
         }
         // Exact frames cannot cost less than decoding the needed pictures spread perfectly over the cores.
         let cores = ProcessInfo.processInfo.activeProcessorCount

@@ -1,5 +1,6 @@
 // `merclip bench --stage pipeline`: segments/s through the whole worker (dev broker → media → engine →
-// Postgres + Kafka → commit) next to the same model and media without the stream (prepare + score).
+// Postgres + Kafka → commit) next to its parts measured alone (media, engine), the throughput a perfect
+// overlap of the two would give, and ffmpeg's own full decode of the same window as the decoder yardstick.
 import ArgumentParser
 import Foundation
 import Kafka
@@ -15,22 +16,51 @@ extension Bench {
         let server = try Setting().required(postgres, "MERCLIP_POSTGRES_URL", option: "--postgres")
         let mediaURL = URL(fileURLWithPath: media).standardizedFileURL
         let scorer = try MERCLIPScorer(modelDirectory: model)
-        let window = SegmentWindow(start: 0, duration: 2)
-        print("merclip bench --stage pipeline: model \(scorer.modelName)@\(scorer.modelVersion), media \(mediaURL.lastPathComponent), "
-              + "\(segments) segments, batch \(batch), BLAS threads \(BLAS.threads)")
+        guard segmentSeconds > 0 else { throw ValidationError("--segment-seconds must be positive") }
+        let window = SegmentWindow(start: 0, duration: segmentSeconds)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        print("merclip bench --stage pipeline: model \(scorer.modelName)@\(scorer.modelVersion), media \(mediaURL.lastPathComponent) "
+              + String(format: "(first %.1f s), ", segmentSeconds) + "\(segments) segments, batch \(batch), BLAS threads \(BLAS.threads), \(cores) cores")
 
-        // 1. The engine alone: decode + preprocess each segment, score in batches.
-        _ = try scorer.score([try scorer.prepare(media: .file(mediaURL.path), window: window, transcript: "warm up")], labelSets: [nil])
-        let t0 = Date()
+        // 0. The yardstick: ffmpeg decoding every stream of the same window, in its own process.
+        let ffmpeg = try Self.ffmpegFullDecode(mediaURL.path, seconds: segmentSeconds)
+        print(String(format: "ffmpeg full decode (ffmpeg -ss 0 -t %g -i FILE -f null -, best of 3): %.1f ms wall, CPU %.1f ms",
+                     segmentSeconds, ffmpeg.wall * 1000, ffmpeg.cpu * 1000))
+
+        // 1. Media alone: decode + preprocess segment after segment (one decoder thread, as in the worker's lanes).
+        let input = MediaInput.file(mediaURL.path)
+        _ = try scorer.prepare(media: input, window: window, transcript: "warm up")
+        let mediaRuns = max(3, min(segments, 8))
+        var prepared: [Segment] = []
+        var cpu0 = processCPUSeconds()
+        var t0 = Date()
+        for _ in 0..<mediaRuns { prepared.append(try scorer.prepare(media: input, window: window, transcript: "I am so happy")) }
+        let mediaWall = Date().timeIntervalSince(t0) / Double(mediaRuns)
+        let mediaCPU = (processCPUSeconds() - cpu0) / Double(mediaRuns)
+        print(String(format: "media alone (decode + preprocess, 1 decoder thread): %.1f ms wall, CPU %.1f ms per segment; CPU / ffmpeg's: %.1f%%",
+                     mediaWall * 1000, mediaCPU * 1000, mediaCPU / ffmpeg.cpu * 100))
+
+        // 2. The engine alone on the prepared segments, in batches.
+        func batchOf(_ n: Int, from k: Int) -> [Segment] { (0..<n).map { prepared[(k + $0) % prepared.count] } }
+        _ = try scorer.score(batchOf(min(batch, segments), from: 0), labelSets: Array(repeating: nil, count: min(batch, segments)))
+        cpu0 = processCPUSeconds()
+        t0 = Date()
         var done = 0
         while done < segments {
             let n = min(batch, segments - done)
-            let prepared = try (0..<n).map { _ in try scorer.prepare(media: .file(mediaURL.path), window: window, transcript: "I am so happy") }
-            _ = try scorer.score(prepared, labelSets: Array(repeating: nil, count: n))
+            _ = try scorer.score(batchOf(n, from: done), labelSets: Array(repeating: nil, count: n))
             done += n
         }
-        let alone = Double(segments) / Date().timeIntervalSince(t0)
-        print(String(format: "engine alone (prepare + score, one thread of work): %.2f segments/s", alone))
+        let engineWall = Date().timeIntervalSince(t0) / Double(segments)
+        let engineCPU = (processCPUSeconds() - cpu0) / Double(segments)
+        print(String(format: "engine alone (batches of %d): %.2f segments/s (%.1f ms wall, CPU %.1f ms per segment)",
+                     batch, 1 / engineWall, engineWall * 1000, engineCPU * 1000))
+
+        // The best a perfect overlap could do: the engine never waits, and media and engine share the cores.
+        let byEngine = 1 / engineWall, byCPU = Double(cores) / (engineCPU + mediaCPU)
+        let ideal = min(byEngine, byCPU)
+        print(String(format: "ideal overlapped: %.2f segments/s = min(engine alone %.2f, %d cores / (engine CPU + media CPU) %.2f); one after the other: %.2f",
+                     ideal, byEngine, cores, byCPU, 1 / (engineWall + mediaWall)))
 
         // 2. The pipeline: an in-process dev broker, a scratch database, one worker.
         let broker = try DevBroker()
@@ -47,7 +77,7 @@ extension Bench {
         let kafka = KafkaConfig(bootstrapServers: broker.bootstrapServers)
         let producer = try KafkaProducer(config: KafkaProducerConfig(common: kafka))
         try producer.sendAndWait((0..<segments).map { i in
-            let e = SegmentEvent(segmentID: "bench-\(i)", streamID: "bench-\(i % 8)", startMs: 0, durationMs: 2000,
+            let e = SegmentEvent(segmentID: "bench-\(i)", streamID: "bench-\(i % 8)", startMs: 0, durationMs: Int64((segmentSeconds * 1000).rounded()),
                                  media: .uri(mediaURL.absoluteString), transcript: "I am so happy")
             return KafkaRecord(topic: "segments", key: Array(e.streamID.utf8), value: e.encoded())
         })
@@ -76,7 +106,31 @@ extension Bench {
         guard let first else { throw ValidationError("the worker consumed nothing") }
         let pipeline = Double(segments) / end.timeIntervalSince(first)
         print(String(format: "pipeline (Kafka → worker → Postgres + Kafka, commit): %.2f segments/s", pipeline))
-        print(String(format: "pipeline / engine alone: %.2f", pipeline / alone))
+        print(String(format: "pipeline / ideal overlapped: %.2f; pipeline / engine alone: %.2f", pipeline / ideal, pipeline / byEngine))
         print(String(format: "peak RSS: %.0f MiB", peakRSSMiB()))
+    }
+
+    /// Wall and CPU seconds (user + system, from getrusage of the waited-for child) of `ffmpeg -ss 0 -t
+    /// seconds -i path -f null -`: every stream of the window decoded by ffmpeg with its default threads.
+    static func ffmpegFullDecode(_ path: String, seconds: Double) throws -> (wall: Double, cpu: Double) {
+        func childCPU() -> Double {
+            var u = rusage()
+            getrusage(RUSAGE_CHILDREN.rawValue, &u)
+            return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+        }
+        var best = (wall: Double.infinity, cpu: Double.infinity)
+        for _ in 0..<3 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", "0", "-t", String(seconds),
+                           "-i", path, "-f", "null", "-"]
+            let cpu0 = childCPU(), t0 = Date()
+            do { try p.run() } catch { throw ValidationError("cannot run ffmpeg (the decoder yardstick): \(error)") }
+            p.waitUntilExit()
+            let wall = Date().timeIntervalSince(t0), cpu = childCPU() - cpu0
+            guard p.terminationStatus == 0 else { throw ValidationError("ffmpeg could not decode \(path) (exit \(p.terminationStatus))") }
+            if cpu < best.cpu { best = (wall, cpu) }
+        }
+        return best
     }
 }

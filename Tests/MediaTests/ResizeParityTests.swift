@@ -56,19 +56,21 @@ struct ResizeParityTests {
         return (worst, Double(sum) / Double(3 * plane), Double(over) / Double(3 * plane))
     }
 
-    /// Measured: every fixture within 2 levels of PIL, 0.03–0.05 level on average, under 0.03 % of the values
-    /// more than 1 level off (the 2-level cases sit next to 0 or 255, where swscale and PIL clip differently).
-    /// Before the resize followed PIL (one swscale pass, its default bicubic C = 0.6) the lossless frames were
-    /// up to 20 levels off at sharp edges near black, 0.16 level on average.
-    @Test("12 sampled frames of a single-frame video match PIL's resize and centre crop within 2 levels",
+    /// The resize is Pillow's own arithmetic (`BicubicKernel`, `FrameResampler`), so on the lossless frames and
+    /// on the H.264 frames (whose reference is Pillow on ffmpeg's rgb24 conversion, which ours equals) every
+    /// value is Pillow's. The rotated fixture's reference converts the picture after ffmpeg turned it upright
+    /// (chroma upsampled along the other axis), so a few values are 1 level off (measured 0.35%, mean 0.0035).
+    /// Before the resize followed Pillow's arithmetic (two swscale passes with its coefficients) values were
+    /// up to 2 levels off; with one swscale pass (its default bicubic C = 0.6), up to 20.
+    @Test("12 sampled frames of a single-frame video match PIL's resize and centre crop",
           arguments: [
-              ("resize-landscape.mkv", "resize-landscape.npy"),
-              ("resize-portrait.mkv", "resize-portrait.npy"),
-              ("resize-landscape-h264.mp4", "resize-landscape-h264.npy"),
-              ("resize-portrait-h264.mp4", "resize-portrait-h264.npy"),
-              ("resize-rotated-h264.mp4", "resize-rotated-h264.npy"),
+              ("resize-landscape.mkv", "resize-landscape.npy", 0),
+              ("resize-portrait.mkv", "resize-portrait.npy", 0),
+              ("resize-landscape-h264.mp4", "resize-landscape-h264.npy", 0),
+              ("resize-portrait-h264.mp4", "resize-portrait-h264.npy", 0),
+              ("resize-rotated-h264.mp4", "resize-rotated-h264.npy", 1),
           ])
-    func parity(video: String, reference: String) throws {
+    func parity(video: String, reference: String, maxLevels: Int) throws {
         let ref = try Self.readUInt8Npy(TestMedia.fixture(reference))
         #expect(ref.shape == [224, 224, 3])
         let s = try MediaPreprocessor().process(.file(TestMedia.fixture(video)),
@@ -82,9 +84,8 @@ struct ResizeParityTests {
         let d = Self.levels(frames, frame: 0, reference: ref.data)
         print(String(format: "resize parity %@: max %d levels, mean %.4f, more than 1 level off %.4f %%",
                      video, d.max, d.mean, 100 * d.over1))
-        #expect(d.max <= 2, "\(video): largest difference \(d.max) levels")
-        #expect(d.mean <= 0.08, "\(video): mean difference \(d.mean) levels")
-        #expect(d.over1 <= 0.0005, "\(video): \(100 * d.over1) % of the values more than 1 level off")
+        #expect(d.max <= maxLevels, "\(video): largest difference \(d.max) levels")
+        #expect(d.mean <= 0.01, "\(video): mean difference \(d.mean) levels")
     }
 }
 

@@ -8,7 +8,7 @@ enum TestMedia {
     static let fixtures = repo.appendingPathComponent("Tests/Fixtures/media")
 
     private static let made: Result<Void, Error> = Result {
-        let check = ["index.mp4", "bench720.mp4", "unsupported.avi", "speech.wav", "sparse.mp4", "oneframe.mp4"]
+        let check = ["index.mp4", "bench720.mp4", "unsupported.avi", "speech.wav", "sparse.mp4", "oneframe.mp4", "bpyramid.mp4", "rotated720.mp4"]
         if check.allSatisfy({ FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path) }) { return }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
