@@ -6,8 +6,8 @@
 #
 #   ops/learnability.sh [WORK_DIR]        (default ${TMPDIR:-/tmp}/merclip-learnability)
 # Environment: PYTHON (a python with training/requirements.txt; default .venv-training/bin/python, made by
-# training/setup.sh), MERCLIP (default .build/release/merclip, built when missing), PER_CLASS (60), EPOCHS (8),
-# LR (5e-4, a rate for random weights; the paper's 8e-6 is for fine-tuning CLIP), JOBS (2).
+# training/setup.sh), MERCLIP (default .build/release/merclip, built when missing), PER_CLASS (60), EPOCHS (10),
+# LR (1e-3, a rate for random weights; the paper's 8e-6 is for fine-tuning CLIP), BATCH (8), JOBS (2).
 # Needs ffmpeg and espeak-ng. Exit status 1 when the served model differs from PyTorch's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +15,9 @@ PY=${PYTHON:-.venv-training/bin/python}
 MERCLIP=${MERCLIP:-.build/release/merclip}
 WORK=${1:-${TMPDIR:-/tmp}/merclip-learnability}
 PER_CLASS=${PER_CLASS:-60}
-EPOCHS=${EPOCHS:-8}
-LR=${LR:-5e-4}
+EPOCHS=${EPOCHS:-10}
+LR=${LR:-1e-3}
+BATCH=${BATCH:-8}
 JOBS=${JOBS:-2}
 for tool in ffmpeg espeak-ng; do
     command -v "$tool" >/dev/null || { echo "ops/learnability.sh: $tool is needed (apt-get install $tool)" >&2; exit 2; }
@@ -32,9 +33,9 @@ stage "corpus: $PER_CLASS segments per class"
 stage "merclip dataset build"
 "$MERCLIP" dataset build --manifest "$WORK/corpus/manifest.jsonl" --tasks "$WORK/corpus/tasks.json" \
     --out "$WORK/data" --jobs "$JOBS"
-stage "train a tiny model from random weights ($EPOCHS epochs, lr $LR, modality dropout 0.5)"
+stage "train a tiny model from random weights ($EPOCHS epochs, lr $LR, batch $BATCH, modality dropout 0.5)"
 "$PY" training/train.py --random-preset tiny --data "$WORK/data" --out "$WORK/trained" --epochs "$EPOCHS" \
-    --lr "$LR" --modality-dropout 0.5 --patience 3 --seed 0
+    --lr "$LR" --batch "$BATCH" --modality-dropout 0.5 --patience 3 --seed 0
 stage "the untrained model of the same shape (same seed, 0 epochs)"
 "$PY" training/train.py --random-preset tiny --data "$WORK/data" --out "$WORK/untrained" --epochs 0 --seed 0
 stage "evaluate on the test split: all modalities and each alone"

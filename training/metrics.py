@@ -13,6 +13,13 @@ Single-label task (ACC2 / F1 for sentiment): accuracy = share of segments whose 
 """
 
 
+def _counts(pairs):
+    """(TP, FN, FP) of (truly has the label, predicted to have it) pairs."""
+    pairs = list(pairs)
+    return (sum(1 for t, p in pairs if t and p), sum(1 for t, p in pairs if t and not p),
+            sum(1 for t, p in pairs if p and not t))
+
+
 def _f1(tp, fp, fn):
     d = 2 * tp + fp + fn
     return 2 * tp / d if d else 0.0
@@ -25,9 +32,7 @@ def multi_label(truth, predicted, labels):
     n = len(truth)
     per = {}
     for l in labels:
-        tp = sum(1 for t, p in zip(truth, predicted) if l in t and l in p)
-        fn = sum(1 for t, p in zip(truth, predicted) if l in t and l not in p)
-        fp = sum(1 for t, p in zip(truth, predicted) if l not in t and l in p)
+        tp, fn, fp = _counts((l in t, l in p) for t, p in zip(truth, predicted))
         tn = n - tp - fn - fp
         pos, neg = tp + fn, tn + fp
         if pos and neg:
@@ -56,9 +61,7 @@ def single_label(truth, predicted, labels):
     n = len(truth)
     per = {}
     for l in labels:
-        tp = sum(1 for t, p in zip(truth, predicted) if t == l and p == l)
-        fn = sum(1 for t, p in zip(truth, predicted) if t == l and p != l)
-        fp = sum(1 for t, p in zip(truth, predicted) if t != l and p == l)
+        tp, fn, fp = _counts((t == l, p == l) for t, p in zip(truth, predicted))
         per[l] = {"f1": _f1(tp, fp, fn), "support": tp + fn}
     right = sum(1 for t, p in zip(truth, predicted) if t == p)
     return {"kind": "single_label", "segments": n,
