@@ -18,6 +18,8 @@ export MERCLIP_PG_PORT
 trap 'ops/services.sh stop; rm -rf "$MERCLIP_SERVICES_DIR"' EXIT
 ops/services.sh start
 eval "$(ops/services.sh env)"
+# The trainer's metrics and the dataset converters (pure Python, no torch): with the whole suite only.
+if [ $# -eq 0 ]; then python3 -m unittest discover -s training/tests -p 'test_*.py'; fi
 # Suites run one after another: several start worker processes and brokers of their own, and on a
 # 2-core machine running them side by side only makes their timings noisy.
 swift test --skip-build --no-parallel "$@"
