@@ -16,6 +16,7 @@ packages=(
   ffmpeg espeak-ng        # test and sample media
   kcat                    # Kafka debugging
   curl                    # tests of the metrics endpoint
+  python3                 # the training metrics and converter tests
 )
 
 sudo=""
