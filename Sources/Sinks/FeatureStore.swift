@@ -2,24 +2,16 @@
 import Foundation
 
 public final class FeatureStore: @unchecked Sendable {
-    private let url: String
-    private var connection: PostgresConnection?
+    private let connection: LazyConnection
 
     /// Connects lazily (a worker can start while Postgres is down).
-    public init(url: String) { self.url = url }
+    public init(url: String) { connection = LazyConnection(url: url) }
 
     /// Upserts the rows in one transaction (a redelivered segment replaces its features). Blocking.
     public func write(_ rows: [SegmentFeatures]) throws {
         if rows.isEmpty { return }
-        let db = try connect()
-        try db.execute(script: "BEGIN")
-        do {
+        try connection.transaction { db in
             for r in rows { try db.query(FeatureStore.upsert, try FeatureStore.parameters(r)) }
-            try db.execute(script: "COMMIT")
-        } catch {
-            try? db.execute(script: "ROLLBACK")
-            if let e = error as? PostgresError, e.isRetriable { connection = nil }
-            throw error
         }
     }
 
@@ -36,7 +28,7 @@ public final class FeatureStore: @unchecked Sendable {
 
     /// The stored rows of `selection`, oldest first. Blocking.
     public func read(_ selection: Selection) throws -> [SegmentFeatures] {
-        let rows = try connect().query("""
+        let rows = try connection.get().query("""
             SELECT segment_id, encoder_digest, stream_id, start_ms, duration_ms, dim, language_rows, vision_rows,
                    audio_rows, encode(features, 'hex'), model_name, model_version, source_topic, source_partition,
                    source_offset, extract(epoch FROM produced_at)::text, metadata::text
@@ -50,7 +42,7 @@ public final class FeatureStore: @unchecked Sendable {
     public func digests(_ selection: Selection) throws -> [(digest: String, segments: Int)] {
         var any = selection
         any.encoderDigest = ""
-        return try connect().query("""
+        return try connection.get().query("""
             SELECT encoder_digest, count(*) FROM segment_features \(FeatureStore.filter.replacingOccurrences(
                 of: "encoder_digest = $4", with: "($4 = '' OR encoder_digest = $4)"))
             GROUP BY 1 ORDER BY 2 DESC
@@ -60,19 +52,12 @@ public final class FeatureStore: @unchecked Sendable {
     /// Deletes rows stored more than `days` days ago; returns how many. Blocking.
     @discardableResult
     public func prune(olderThanDays days: Double) throws -> Int {
-        let r = try connect().query("""
+        let r = try connection.get().query("""
             WITH gone AS (DELETE FROM segment_features WHERE stored_at < now() - make_interval(secs => $1::double precision)
                           RETURNING 1)
             SELECT count(*) FROM gone
             """, [String(days * 86_400)])
         return Int(r.first?[0] ?? "0") ?? 0
-    }
-
-    private func connect() throws -> PostgresConnection {
-        if let c = connection, c.isOK { return c }
-        let c = try PostgresConnection(url)
-        connection = c
-        return c
     }
 
     static let filter = """

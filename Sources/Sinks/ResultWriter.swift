@@ -2,43 +2,24 @@
 import Foundation
 
 public final class ResultWriter: @unchecked Sendable {
-    private let url: String
-    private var connection: PostgresConnection?
+    private let connection: LazyConnection
 
     /// Connects lazily, so a worker can start while Postgres is down and retry.
-    public init(url: String) { self.url = url }
+    public init(url: String) { connection = LazyConnection(url: url) }
 
     /// Upserts every row on (segment_id, model_version, task, label_set) and records failures once per
     /// source offset, all in one transaction. Blocking. A lost connection is dropped, so the
     /// next call reconnects; the error says whether to retry.
     public func write(results: [ResultRow], failures: [FailureRow]) throws {
-        do {
-            let db = try connect()
-            try db.execute(script: "BEGIN")
-            do {
-                for r in results { try db.query(ResultWriter.upsert, ResultWriter.parameters(r)) }
-                for f in failures { try db.query(ResultWriter.insertFailure, ResultWriter.parameters(f)) }
-                try db.execute(script: "COMMIT")
-            } catch {
-                try? db.execute(script: "ROLLBACK")
-                throw error
-            }
-        } catch let e as PostgresError {
-            if e.isRetriable || !(connection?.isOK ?? false) { connection = nil }
-            throw e
+        try connection.transaction { db in
+            for r in results { try db.query(ResultWriter.upsert, ResultWriter.parameters(r)) }
+            for f in failures { try db.query(ResultWriter.insertFailure, ResultWriter.parameters(f)) }
         }
     }
 
     /// Checks that the database answers (readiness).
     public func ping() -> Bool {
-        do { try connect().query("SELECT 1"); return true } catch { connection = nil; return false }
-    }
-
-    private func connect() throws -> PostgresConnection {
-        if let c = connection, c.isOK { return c }
-        let c = try PostgresConnection(url)
-        connection = c
-        return c
+        do { try connection.get().query("SELECT 1"); return true } catch { connection.drop(); return false }
     }
 
     static let upsert = """

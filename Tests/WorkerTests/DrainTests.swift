@@ -20,7 +20,9 @@ struct DrainTests {
         try broker.produce((0..<6).map { goodEvent($0) })
         let w = try WorkerProcess(broker: broker, db: nil, postgres: deadPostgres(), model: model, name: name,
                                   extra: ["--drain-seconds", String(drainSeconds)])
-        try waitUntil("a Postgres retry", seconds: 60) { w.logText.contains("sink failed, retrying sink=postgres") }
+        try waitUntil("a Postgres retry", seconds: 60) {
+            w.logText.split(separator: "\n").contains { $0.contains("sink failed, retrying") && $0.contains(" sink=postgres") }
+        }
         return (broker, w)
     }
 
