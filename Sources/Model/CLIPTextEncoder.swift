@@ -6,7 +6,8 @@ import Tensor
 public struct CLIPTextEncoder: Sendable {
     public let config: TextConfig
     public let projectionDim: Int
-    let tokenEmbedding, positions, finalW, finalB, projection: Param
+    let tokenEmbedding, positions, finalW, finalB: Param
+    let projection: PackedWeight
     let transformer: CLIPTransformer
 
     public static func specs(_ c: TextConfig, projectionDim: Int, prefix: String = "") -> [TensorSpec] {
@@ -18,7 +19,8 @@ public struct CLIPTextEncoder: Sendable {
                TensorSpec(prefix + "text_projection.weight", [projectionDim, d])]
     }
 
-    public init(_ w: Weights, config c: TextConfig, projectionDim: Int, prefix: String = "") throws {
+    /// `mode`: the GEMM backend and precision of the linear layers.
+    public init(_ w: Weights, config c: TextConfig, projectionDim: Int, prefix: String = "", mode: ComputeMode = .defaultFP32) throws {
         try c.validate("text config")
         config = c
         self.projectionDim = projectionDim
@@ -26,10 +28,10 @@ public struct CLIPTextEncoder: Sendable {
         tokenEmbedding = Param(w[p + "embeddings.token_embedding.weight"])
         positions = Param(w[p + "embeddings.position_embedding.weight"])
         finalW = Param(w[p + "final_layer_norm.weight"]); finalB = Param(w[p + "final_layer_norm.bias"])
-        projection = Param(w[prefix + "text_projection.weight"])
+        projection = try PackedWeight(w[prefix + "text_projection.weight"], mode: mode)
         transformer = try CLIPTransformer(w, prefix: p + "encoder.", width: c.hiddenSize, heads: c.numAttentionHeads,
                                           ffn: c.intermediateSize, layers: c.numHiddenLayers, act: c.hiddenAct,
-                                          eps: c.layerNormEps)
+                                          eps: c.layerNormEps, mode: mode)
     }
 
     /// Output of `encode`: projections at every position (padded to the longest sequence) and the pooled row.
@@ -110,7 +112,7 @@ public struct CLIPTextEncoder: Sendable {
         transformer.forward(x, seqs: n, len: t, causal: true, ws: ws)
         Ops.layerNorm(x, rows: n * t, width: d, gamma: finalW.p, beta: finalB.p, eps: transformer.eps, out: x)
         out.projected.data.withUnsafeMutableBufferPointer { o in
-            Ops.linear(x, rows: n * t, inFeatures: d, weight: projection.p, outFeatures: projectionDim, bias: nil, out: o.baseAddress!)
+            projection.apply(x, rows: n * t, bias: nil, out: o.baseAddress!)
         }
         return out
     }
