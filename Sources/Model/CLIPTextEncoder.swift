@@ -96,16 +96,20 @@ public struct CLIPTextEncoder: Sendable {
         }
         let ws = EncoderWorkspace()
         let x = ws.x.reserve(n * t * d)
-        let tok = tokenEmbedding.p, pos = positions.p
-        for i in 0..<n {
-            for j in 0..<t {
-                let id = j < seqs[i].count ? seqs[i][j] : config.eosTokenId
-                let dst = x + (i * t + j) * d
-                if let context, j >= 1, j <= context.shape[0] {
-                    for c in 0..<d { dst[c] = context.data[(j - 1) * d + c] + pos[j * d + c] }
-                } else {
-                    let e = tok + id * d
-                    for c in 0..<d { dst[c] = e[c] + pos[j * d + c] }
+        let tok = tokenEmbedding.p, pos = positions.p, eos = config.eosTokenId, k = context?.shape[0] ?? 0
+        let ctx = context?.data ?? []
+        ctx.withUnsafeBufferPointer { cp in
+            Parallel.forRanges(n * t, cost: d) { r in
+                for row in r {
+                    let i = row / t, j = row % t
+                    let src: UnsafePointer<Float>
+                    if k > 0 && j >= 1 && j <= k {
+                        src = cp.baseAddress! + (j - 1) * d
+                    } else {
+                        let id = j < seqs[i].count ? seqs[i][j] : eos
+                        src = UnsafePointer(tok + id * d)
+                    }
+                    Ops.add(src, pos + j * d, into: x + row * d, count: d)
                 }
             }
         }

@@ -92,11 +92,8 @@ public struct CLIPVisionEncoder: Sendable {
             Parallel.forRanges(m, cost: t * d) { r in
                 for i in r {
                     let xi = x + i * t * d
-                    for j in 0..<d { xi[j] = cls[j] + pos[j] }
-                    for q in 0..<np {
-                        let src = patches + (i * np + q) * d, dst = xi + (q + 1) * d, pq = pos + (q + 1) * d
-                        for j in 0..<d { dst[j] = src[j] + pq[j] }
-                    }
+                    Ops.add(cls, pos, into: xi, count: d)
+                    for q in 0..<np { Ops.add(patches + (i * np + q) * d, pos + (q + 1) * d, into: xi + (q + 1) * d, count: d) }
                 }
             }
             Ops.layerNorm(x, rows: m * t, width: d, gamma: preW.p, beta: preB.p, eps: transformer.eps, out: x)
