@@ -40,7 +40,7 @@ struct Bench: ParsableCommand {
     @Option(help: "What to measure: model (the engine on ready tensors), media (decode + preprocess of a 10 s 720p segment next to the model time for it), pipeline (Kafka → worker → Postgres + Kafka next to the engine alone; needs --model, --media, --postgres).")
     var stage: String = "model"
 
-    @Option(help: "pipeline: model directory (both measurements use it).")
+    @Option(help: "model: a model directory to load instead of random weights (its memory is then the loaded model's); pipeline: the model directory (both measurements use it).")
     var model: String?
 
     @Option(help: "pipeline: media file every segment event points to.")
@@ -73,7 +73,7 @@ struct Bench: ParsableCommand {
         guard let vocab = ModelFactory.findVocabulary() else {
             throw ValidationError("cannot find assets/clip-bpe: set MERCLIP_ASSETS to the assets directory")
         }
-        let config = ModelPreset(rawValue: preset)!.config()
+        let config = try model.map { try MERCLIPConfig.load($0 + "/config.json") } ?? ModelPreset(rawValue: preset)!.config()
         let tokenizer = try CLIPTokenizer(directory: vocab)
         let modes = try BenchModes.parse(precision)
 
@@ -92,13 +92,17 @@ struct Bench: ParsableCommand {
 
         print("merclip bench: preset \(preset), batch \(batch), iters \(iters), threads \(BLAS.threads)")
         print("backends: OpenBLAS core \(BLAS.coreName); \(OneDNN.summary)")
+        if BLAS.isGenericCore {
+            print("warning: OpenBLAS runs its generic \(BLAS.coreName) kernels on this CPU: fp32-openblas runs at SSE speed "
+                  + "(fp32 uses oneDNN; set OPENBLAS_CORETYPE, e.g. Haswell or SkylakeX, for OpenBLAS's fast kernels)")
+        }
         let flop = FlopCount.segment(config, frames: Self.frames, windows: Self.windows, tokens: Self.tokens)
         print(String(format: "GFLOP/segment: %.2f", flop / 1e9))
         var reference: MERCLIPEngine.Output?
         for mode in modes {
             let t0 = Date()
-            let engine = MERCLIPEngine(model: try ModelFactory.randomModel(config, tokenizer: tokenizer, seed: 1,
-                                                                           precision: mode.precision, mode: mode.mode))
+            let engine = MERCLIPEngine(model: try model.map { try MERCLIPModel(directory: $0, precision: mode.precision, mode: mode.mode) }
+                ?? ModelFactory.randomModel(config, tokenizer: tokenizer, seed: 1, precision: mode.precision, mode: mode.mode))
             print(String(format: "mode %@: %@ (setup %.2f s)", mode.name, engine.model.compute.description, Date().timeIntervalSince(t0)))
             let out = try engine.run(segments)   // warm-up
             var times: [Double] = []
@@ -114,7 +118,8 @@ struct Bench: ParsableCommand {
             if engine.model.compute.precision == .fp32, reference == nil { reference = out }
             if engine.model.compute.precision != .fp32 {
                 if reference == nil {
-                    let fp32 = try ModelFactory.randomModel(config, tokenizer: tokenizer, seed: 1, mode: .defaultFP32)
+                    let fp32 = try model.map { try MERCLIPModel(directory: $0, mode: .defaultFP32) }
+                        ?? ModelFactory.randomModel(config, tokenizer: tokenizer, seed: 1, mode: .defaultFP32)
                     reference = try MERCLIPEngine(model: fp32).run(segments)
                 }
                 print("  against fp32: \(Agreement(out, reference: reference!))")
