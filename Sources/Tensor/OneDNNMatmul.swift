@@ -14,6 +14,7 @@ final class OneDNNMatmul: @unchecked Sendable {
     private var plans: [PlanKey: Plan] = [:]
     private var planOrder: [PlanKey] = []
     private let lock = NSLock()
+    private static let conversions = BufferPool()
     /// Plans kept per weight (text batches vary in length; the oldest is dropped beyond this).
     static let planLimit = 48
 
@@ -55,16 +56,20 @@ final class OneDNNMatmul: @unchecked Sendable {
         let plan = plan(key)
         plan.lock.lock()
         defer { plan.lock.unlock() }
+        // the converted input lives in a buffer shared by all plans, one per call in flight
+        let source = mode.precision == .fp32 ? nil : Self.conversions.take(rows * k * (mode.precision == .int8 ? 1 : 2))
+        defer { if let source { Self.conversions.give(source) } }
+        if let source { dnnl_memory_set_data_handle(plan.src, source.pointer) }
         switch mode.precision {
         case .int8:
-            let (scale, zero) = Quantize.activationsU8(x, rows: rows, cols: k, ld: lda, out: plan.source!.assumingMemoryBound(to: UInt8.self))
+            let (scale, zero) = Quantize.activationsU8(x, rows: rows, cols: k, ld: lda, out: source!.pointer.assumingMemoryBound(to: UInt8.self))
             let s = plan.scales!, b = plan.biasBuffer!
             for j in 0..<n {
                 s[j] = scale * weightScale[j]
                 b[j] = (bias?[j] ?? 0) / s[j] - Float(zero) * columnSum[j]
             }
         case .bf16:
-            Quantize.toBF16(x, rows: rows, cols: k, ld: lda, out: plan.source!.assumingMemoryBound(to: UInt16.self))
+            Quantize.toBF16(x, rows: rows, cols: k, ld: lda, out: source!.pointer.assumingMemoryBound(to: UInt16.self))
         default:
             dnnl_memory_set_data_handle(plan.src, UnsafeMutableRawPointer(mutating: x))
             if let bias { dnnl_memory_set_data_handle(plan.bias, UnsafeMutableRawPointer(mutating: bias)) }
@@ -192,8 +197,7 @@ final class Plan: @unchecked Sendable {
     let src, dst: dnnl_memory_t
     let bias: dnnl_memory_t?
     private var scaleMemory: dnnl_memory_t?
-    /// int8 / bf16: the converted input; int8: the runtime output scales and the corrected bias.
-    let source: UnsafeMutableRawPointer?
+    /// int8: the runtime output scales and the corrected bias.
     let scales, biasBuffer: UnsafeMutablePointer<Float>?
     let args: UnsafeMutablePointer<dnnl_exec_arg_t>
     let argCount: Int
@@ -207,9 +211,7 @@ final class Plan: @unchecked Sendable {
             OneDNN.check(dnnl_memory_create(&m, dnnl_primitive_desc_query_md(pd, q, index), OneDNN.engine, handle), "memory")
             return m!
         }
-        let reduced = mode.precision != .fp32
-        source = reduced ? .allocate(byteCount: max(key.rows * k, 1) * (mode.precision == .int8 ? 1 : 2), alignment: 64) : nil
-        src = memory(dnnl_query_src_md, 0, source)
+        src = memory(dnnl_query_src_md, 0, nil)
         dst = memory(dnnl_query_dst_md, 0, nil)
         var list = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: src), dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weights),
                     dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: dst)]
@@ -232,7 +234,33 @@ final class Plan: @unchecked Sendable {
         dnnl_memory_destroy(src); dnnl_memory_destroy(dst)
         if let bias { dnnl_memory_destroy(bias) }
         if let scaleMemory { dnnl_memory_destroy(scaleMemory) }
-        source?.deallocate(); scales?.deallocate(); biasBuffer?.deallocate()
+        scales?.deallocate(); biasBuffer?.deallocate()
         args.deallocate()
     }
+}
+
+/// Growable byte buffers handed to one call at a time (the int8 / bf16 copies of a product's input).
+final class BufferPool: @unchecked Sendable {
+    final class Buffer {
+        private(set) var pointer: UnsafeMutableRawPointer
+        private(set) var capacity: Int
+        init(_ n: Int) { capacity = n; pointer = .allocate(byteCount: n, alignment: 64) }
+        func reserve(_ n: Int) {
+            if n > capacity { pointer.deallocate(); capacity = n; pointer = .allocate(byteCount: n, alignment: 64) }
+        }
+        deinit { pointer.deallocate() }
+    }
+    private var free: [Buffer] = []
+    private let lock = NSLock()
+
+    func take(_ bytes: Int) -> Buffer {
+        lock.lock()
+        let b = free.popLast()
+        lock.unlock()
+        let buffer = b ?? Buffer(max(bytes, 64))
+        buffer.reserve(bytes)
+        return buffer
+    }
+
+    func give(_ b: Buffer) { lock.lock(); free.append(b); lock.unlock() }
 }

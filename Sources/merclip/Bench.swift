@@ -25,6 +25,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Modes to measure, comma-separated: fp32, fp32-openblas, fp32-onednn, bf16, int8, auto, all.")
     var precision: String = "fp32"
 
+    @Flag(help: "Skip the comparison of reduced-precision modes with fp32 (which holds an fp32 model too): for a mode's own memory.")
+    var noCompare = false
+
     @Option(help: "Model size: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var preset: String = "vit-b-32"
 
@@ -116,7 +119,7 @@ struct Bench: ParsableCommand {
             print(String(format: "  segments/s: %.3f", Double(batch) / mean))
             print(String(format: "  GFLOP/s: %.1f", flop * Double(batch) / mean / 1e9))
             if engine.model.compute.precision == .fp32, reference == nil { reference = out }
-            if engine.model.compute.precision != .fp32 {
+            if engine.model.compute.precision != .fp32 && !noCompare {
                 if reference == nil {
                     let fp32 = try model.map { try MERCLIPModel(directory: $0, mode: .defaultFP32) }
                         ?? ModelFactory.randomModel(config, tokenizer: tokenizer, seed: 1, mode: .defaultFP32)
