@@ -14,7 +14,7 @@ final class OneDNNMatmul: @unchecked Sendable {
     private var plans: [PlanKey: Plan] = [:]
     private var planOrder: [PlanKey] = []
     private let lock = NSLock()
-    private static let conversions = BufferPool()
+    private static let conversions = BufferPool(), scratchpads = BufferPool()
     /// Plans kept per weight (text batches vary in length; the oldest is dropped beyond this).
     static let planLimit = 48
 
@@ -60,6 +60,10 @@ final class OneDNNMatmul: @unchecked Sendable {
         let source = mode.precision == .fp32 ? nil : Self.conversions.take(rows * k * (mode.precision == .int8 ? 1 : 2))
         defer { if let source { Self.conversions.give(source) } }
         if let source { dnnl_memory_set_data_handle(plan.src, source.pointer) }
+        // so is oneDNN's scratchpad (the user scratchpad mode: no buffer per primitive)
+        let scratch = plan.scratchpad.map { _ in Self.scratchpads.take(plan.scratchpadBytes) }
+        defer { if let scratch { Self.scratchpads.give(scratch) } }
+        if let scratch { dnnl_memory_set_data_handle(plan.scratchpad, scratch.pointer) }
         switch mode.precision {
         case .int8:
             let (scale, zero) = Quantize.activationsU8(x, rows: rows, cols: k, ld: lda, out: source!.pointer.assumingMemoryBound(to: UInt8.self))
@@ -115,6 +119,7 @@ final class OneDNNMatmul: @unchecked Sendable {
         guard status == dnnl_success else { return nil }
         var attr: dnnl_primitive_attr_t?, ops: dnnl_post_ops_t?
         dnnl_primitive_attr_create(&attr); dnnl_post_ops_create(&ops)
+        dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user)
         defer { dnnl_post_ops_destroy(ops); dnnl_primitive_attr_destroy(attr) }
         if mode.precision == .int8 { dnnl_primitive_attr_set_output_scales(attr, 1, 1 << 1, cdnnl_runtime_f32()) }
         if accumulate { dnnl_post_ops_append_sum(ops, 1) }
@@ -199,6 +204,9 @@ final class Plan: @unchecked Sendable {
     private var scaleMemory: dnnl_memory_t?
     /// int8: the runtime output scales and the corrected bias.
     let scales, biasBuffer: UnsafeMutablePointer<Float>?
+    /// oneDNN's working memory for a call, when it needs any (the buffer comes from a pool per call).
+    let scratchpad: dnnl_memory_t?
+    let scratchpadBytes: Int
     let args: UnsafeMutablePointer<dnnl_exec_arg_t>
     let argCount: Int
 
@@ -223,6 +231,9 @@ final class Plan: @unchecked Sendable {
         } else { scales = nil; biasBuffer = nil }
         bias = key.bias ? memory(dnnl_query_weights_md, 1, biasBuffer.map { UnsafeMutableRawPointer($0) }) : nil
         if let b = bias { list.append(dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: b)) }
+        scratchpadBytes = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0))
+        scratchpad = scratchpadBytes > 0 ? memory(dnnl_query_scratchpad_md, 0, nil) : nil
+        if let sp = scratchpad { list.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: sp)) }
         args = .allocate(capacity: list.count)
         args.initialize(from: list, count: list.count)
         argCount = list.count
@@ -234,6 +245,7 @@ final class Plan: @unchecked Sendable {
         dnnl_memory_destroy(src); dnnl_memory_destroy(dst)
         if let bias { dnnl_memory_destroy(bias) }
         if let scaleMemory { dnnl_memory_destroy(scaleMemory) }
+        if let scratchpad { dnnl_memory_destroy(scratchpad) }
         scales?.deallocate(); biasBuffer?.deallocate()
         args.deallocate()
     }
