@@ -21,6 +21,7 @@ RUN apt-get update \
       pkg-config \
       librdkafka-dev \
       libopenblas-dev \
+      libdnnl-dev \
       libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev \
       libsndfile1-dev \
       libpq-dev \
@@ -49,6 +50,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       librdkafka1 \
       libopenblas0-pthread \
+      libdnnl2 \
       libavformat59 libavcodec59 libavutil57 libswscale6 libswresample4 \
       libsndfile1 \
       libpq5 \

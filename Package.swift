@@ -2,8 +2,8 @@
 // merclip: a Kafka stream processor that scores emotion and sentiment with MER-CLIP.
 //
 // Layers, bottom up:
-//   C*        system libraries (librdkafka, OpenBLAS, FFmpeg, libsndfile, libpq)
-//   Tensor    float tensors and BLAS-backed ops
+//   C*        system libraries (librdkafka, OpenBLAS, oneDNN, FFmpeg, libsndfile, libpq)
+//   Tensor    float tensors, GEMM backends (OpenBLAS, oneDNN) and ops
 //   Model     safetensors, CLIP encoders, BPE tokenizer, MER-CLIP
 //   Media     demux/decode segments into frames, spectrograms and transcripts
 //   Kafka     librdkafka wrapper: consumer, producer, dev broker (mock cluster)
@@ -28,6 +28,7 @@ let package = Package(
                        providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev",
                                          "libswscale-dev", "libswresample-dev"])]),
@@ -36,7 +37,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
 
-        .target(name: "Tensor", dependencies: ["COpenBLAS"],
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Model", dependencies: ["Tensor"]),
         // Optimised in debug builds too: the frame resampler's vector code is ~100× slower unoptimised.

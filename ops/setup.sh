@@ -9,6 +9,7 @@ packages=(
   pkg-config
   librdkafka-dev          # Kafka client (and its mock cluster for tests)
   libopenblas-dev         # BLAS for the model
+  libdnnl-dev             # oneDNN: fp32, bf16 and int8 matrix products for the model
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev  # FFmpeg
   libsndfile1-dev         # audio files
   libpq-dev               # Postgres client

@@ -15,8 +15,12 @@ public struct CLIPModel: Sendable {
             + CLIPTextEncoder.specs(c.text, projectionDim: c.projectionDim)
     }
 
+    /// The backend and precision of the linear layers.
+    public let compute: ComputeMode
+
     /// Loads `dir` strictly: every expected tensor with its shape, nothing unexpected.
-    public init(directory dir: String) throws {
+    /// `precision` nil: MERCLIP_PRECISION, else fp32; `mode` sets backend and precision directly.
+    public init(directory dir: String, precision: Precision? = nil, mode: ComputeMode? = nil) throws {
         let c = try HFCLIPConfig.load(dir + "/config.json")
         let path = dir + "/model.safetensors"
         guard FileManager.default.fileExists(atPath: path) else {
@@ -25,8 +29,10 @@ public struct CLIPModel: Sendable {
         let file = try SafetensorsFile(path: path)
         let w = try Weights.bind(CLIPModel.specs(c), from: file, ignore: ["logit_scale"])
         config = c
-        vision = try CLIPVisionEncoder(w, config: c.vision, projectionDim: c.projectionDim)
-        text = try CLIPTextEncoder(w, config: c.text, projectionDim: c.projectionDim)
+        compute = try mode ?? AutoPrecision.resolve(try precision ?? Precision.fromEnvironment(),
+            shape: (rows: 12 * c.vision.tokens, out: c.vision.intermediateSize, in: c.vision.hiddenSize)).0
+        vision = try CLIPVisionEncoder(w, config: c.vision, projectionDim: c.projectionDim, mode: compute)
+        text = try CLIPTextEncoder(w, config: c.text, projectionDim: c.projectionDim, mode: compute)
         let fm = FileManager.default
         if fm.fileExists(atPath: dir + "/vocab.json"), fm.fileExists(atPath: dir + "/merges.txt") {
             tokenizer = try CLIPTokenizer(directory: dir, maxTokens: c.text.maxPositionEmbeddings)

@@ -6,7 +6,8 @@ import Tensor
 public struct CLIPTextEncoder: Sendable {
     public let config: TextConfig
     public let projectionDim: Int
-    let tokenEmbedding, positions, finalW, finalB, projection: Param
+    let tokenEmbedding, positions, finalW, finalB: Param
+    let projection: PackedWeight
     let transformer: CLIPTransformer
 
     public static func specs(_ c: TextConfig, projectionDim: Int, prefix: String = "") -> [TensorSpec] {
@@ -18,7 +19,8 @@ public struct CLIPTextEncoder: Sendable {
                TensorSpec(prefix + "text_projection.weight", [projectionDim, d])]
     }
 
-    public init(_ w: Weights, config c: TextConfig, projectionDim: Int, prefix: String = "") throws {
+    /// `mode`: the GEMM backend and precision of the linear layers.
+    public init(_ w: Weights, config c: TextConfig, projectionDim: Int, prefix: String = "", mode: ComputeMode = .defaultFP32) throws {
         try c.validate("text config")
         config = c
         self.projectionDim = projectionDim
@@ -26,10 +28,10 @@ public struct CLIPTextEncoder: Sendable {
         tokenEmbedding = Param(w[p + "embeddings.token_embedding.weight"])
         positions = Param(w[p + "embeddings.position_embedding.weight"])
         finalW = Param(w[p + "final_layer_norm.weight"]); finalB = Param(w[p + "final_layer_norm.bias"])
-        projection = Param(w[prefix + "text_projection.weight"])
+        projection = try PackedWeight(w[prefix + "text_projection.weight"], mode: mode)
         transformer = try CLIPTransformer(w, prefix: p + "encoder.", width: c.hiddenSize, heads: c.numAttentionHeads,
                                           ffn: c.intermediateSize, layers: c.numHiddenLayers, act: c.hiddenAct,
-                                          eps: c.layerNormEps)
+                                          eps: c.layerNormEps, mode: mode)
     }
 
     /// Output of `encode`: projections at every position (padded to the longest sequence) and the pooled row.
@@ -94,23 +96,27 @@ public struct CLIPTextEncoder: Sendable {
         }
         let ws = EncoderWorkspace()
         let x = ws.x.reserve(n * t * d)
-        let tok = tokenEmbedding.p, pos = positions.p
-        for i in 0..<n {
-            for j in 0..<t {
-                let id = j < seqs[i].count ? seqs[i][j] : config.eosTokenId
-                let dst = x + (i * t + j) * d
-                if let context, j >= 1, j <= context.shape[0] {
-                    for c in 0..<d { dst[c] = context.data[(j - 1) * d + c] + pos[j * d + c] }
-                } else {
-                    let e = tok + id * d
-                    for c in 0..<d { dst[c] = e[c] + pos[j * d + c] }
+        let tok = tokenEmbedding.p, pos = positions.p, eos = config.eosTokenId, k = context?.shape[0] ?? 0
+        let ctx = context?.data ?? []
+        ctx.withUnsafeBufferPointer { cp in
+            Parallel.forRanges(n * t, cost: d) { r in
+                for row in r {
+                    let i = row / t, j = row % t
+                    let src: UnsafePointer<Float>
+                    if k > 0 && j >= 1 && j <= k {
+                        src = cp.baseAddress! + (j - 1) * d
+                    } else {
+                        let id = j < seqs[i].count ? seqs[i][j] : eos
+                        src = UnsafePointer(tok + id * d)
+                    }
+                    Ops.add(src, pos + j * d, into: x + row * d, count: d)
                 }
             }
         }
         transformer.forward(x, seqs: n, len: t, causal: true, ws: ws)
         Ops.layerNorm(x, rows: n * t, width: d, gamma: finalW.p, beta: finalB.p, eps: transformer.eps, out: x)
         out.projected.data.withUnsafeMutableBufferPointer { o in
-            Ops.linear(x, rows: n * t, inFeatures: d, weight: projection.p, outFeatures: projectionDim, bias: nil, out: o.baseAddress!)
+            projection.apply(x, rows: n * t, bias: nil, out: o.baseAddress!)
         }
         return out
     }

@@ -1,5 +1,5 @@
 // The CLIP transformer encoder stack (HF CLIPEncoderLayer): pre-LN self-attention and MLP blocks,
-// fused QKV projection, residuals accumulated by sgemm (beta = 1), buffers reused across layers.
+// fused QKV projection, weights packed by the GEMM backend, residuals accumulated into x, buffers reused across layers.
 import Foundation
 import Tensor
 
@@ -10,17 +10,18 @@ final class EncoderWorkspace {
 }
 
 struct CLIPEncoderLayer: Sendable {
-    let ln1w, ln1b, wqkv, bqkv, wo, bo, ln2w, ln2b, w1, b1, w2, b2: Param
+    let ln1w, ln1b, bqkv, bo, ln2w, ln2b, b1, b2: Param
+    let wqkv, wo, w1, w2: PackedWeight
 
     /// `p` ends with "layers.{i}.".
-    init(_ w: Weights, _ p: String) {
+    init(_ w: Weights, _ p: String, mode: ComputeMode) throws {
         ln1w = Param(w[p + "layer_norm1.weight"]); ln1b = Param(w[p + "layer_norm1.bias"])
-        wqkv = Param(stacking: ["q", "k", "v"].map { w[p + "self_attn.\($0)_proj.weight"] })
+        wqkv = try PackedWeight(Tensor.concat(["q", "k", "v"].map { w[p + "self_attn.\($0)_proj.weight"] }), mode: mode)
         bqkv = Param(stacking: ["q", "k", "v"].map { w[p + "self_attn.\($0)_proj.bias"] })
-        wo = Param(w[p + "self_attn.out_proj.weight"]); bo = Param(w[p + "self_attn.out_proj.bias"])
+        wo = try PackedWeight(w[p + "self_attn.out_proj.weight"], mode: mode); bo = Param(w[p + "self_attn.out_proj.bias"])
         ln2w = Param(w[p + "layer_norm2.weight"]); ln2b = Param(w[p + "layer_norm2.bias"])
-        w1 = Param(w[p + "mlp.fc1.weight"]); b1 = Param(w[p + "mlp.fc1.bias"])
-        w2 = Param(w[p + "mlp.fc2.weight"]); b2 = Param(w[p + "mlp.fc2.bias"])
+        w1 = try PackedWeight(w[p + "mlp.fc1.weight"], mode: mode); b1 = Param(w[p + "mlp.fc1.bias"])
+        w2 = try PackedWeight(w[p + "mlp.fc2.weight"], mode: mode); b2 = Param(w[p + "mlp.fc2.bias"])
     }
 
     static func specs(_ p: String, width d: Int, ffn: Int) -> [TensorSpec] {
@@ -42,8 +43,9 @@ struct CLIPTransformer: Sendable {
     let eps: Float
 
     /// `prefix` ends with "encoder." (layers are "{prefix}layers.{i}.").
-    init(_ w: Weights, prefix: String, width: Int, heads: Int, ffn: Int, layers n: Int, act: String, eps: Double) throws {
-        layers = (0..<n).map { CLIPEncoderLayer(w, prefix + "layers.\($0).") }
+    init(_ w: Weights, prefix: String, width: Int, heads: Int, ffn: Int, layers n: Int, act: String, eps: Double,
+         mode: ComputeMode) throws {
+        layers = try (0..<n).map { try CLIPEncoderLayer(w, prefix + "layers.\($0).", mode: mode) }
         self.width = width; self.heads = heads; self.ffn = ffn
         self.act = try Activation(name: act)
         self.eps = Float(eps)
@@ -63,27 +65,27 @@ struct CLIPTransformer: Sendable {
         let hd = d / heads, scale = 1 / Float(hd).squareRoot()
         for (i, l) in layers.enumerated() {
             Ops.layerNorm(x, rows: m, width: d, gamma: l.ln1w.p, beta: l.ln1b.p, eps: eps, out: h)
-            Ops.linear(h, rows: m, inFeatures: d, weight: l.wqkv.p, outFeatures: 3 * d, bias: l.bqkv.p, out: qkv)
+            l.wqkv.apply(h, rows: m, bias: l.bqkv.p, out: qkv)
             if pooledFirstToken && i == layers.count - 1 && !causal {
                 // CLS rows only: query row 0 of each sequence (stride len·3d), compact [seqs, d] results
                 let ld = len * d
                 Ops.attention(q: qkv, ldq: len * 3 * d, k: qkv + d, ldk: 3 * d, v: qkv + 2 * d, ldv: 3 * d, out: h, ldo: d,
                               batch: seqs, qLen: 1, kvLen: len, heads: heads, headDim: hd, scale: scale,
                               kvStride: len * 3 * d)
-                Ops.linear(h, rows: seqs, inFeatures: d, weight: l.wo.p, outFeatures: d, bias: l.bo.p, out: x,
+                l.wo.apply(h, rows: seqs, bias: l.bo.p, out: x,
                            accumulate: true, ldc: ld)
                 Ops.layerNorm(x, rows: seqs, width: d, gamma: l.ln2w.p, beta: l.ln2b.p, eps: eps, out: h, ldx: ld)
-                Ops.linear(h, rows: seqs, inFeatures: d, weight: l.w1.p, outFeatures: ffn, bias: l.b1.p, out: f, activation: act)
-                Ops.linear(f, rows: seqs, inFeatures: ffn, weight: l.w2.p, outFeatures: d, bias: l.b2.p, out: x,
+                l.w1.apply(h, rows: seqs, bias: l.b1.p, out: f, activation: act)
+                l.w2.apply(f, rows: seqs, bias: l.b2.p, out: x,
                            accumulate: true, ldc: ld)
                 break
             }
             Ops.attention(q: qkv, ldq: 3 * d, k: qkv + d, ldk: 3 * d, v: qkv + 2 * d, ldv: 3 * d, out: h, ldo: d,
                           batch: seqs, qLen: len, kvLen: len, heads: heads, headDim: hd, scale: scale, causal: causal)
-            Ops.linear(h, rows: m, inFeatures: d, weight: l.wo.p, outFeatures: d, bias: l.bo.p, out: x, accumulate: true)
+            l.wo.apply(h, rows: m, bias: l.bo.p, out: x, accumulate: true)
             Ops.layerNorm(x, rows: m, width: d, gamma: l.ln2w.p, beta: l.ln2b.p, eps: eps, out: h)
-            Ops.linear(h, rows: m, inFeatures: d, weight: l.w1.p, outFeatures: ffn, bias: l.b1.p, out: f, activation: act)
-            Ops.linear(f, rows: m, inFeatures: ffn, weight: l.w2.p, outFeatures: d, bias: l.b2.p, out: x, accumulate: true)
+            l.w1.apply(h, rows: m, bias: l.b1.p, out: f, activation: act)
+            l.w2.apply(f, rows: m, bias: l.b2.p, out: x, accumulate: true)
         }
     }
 }

@@ -1,5 +1,6 @@
 // CLIP image encoder (HF CLIPVisionModelWithProjection): patch embedding as one GEMM, class token and
-// positions, pre-LN, transformer, post-LN of the class token, visual projection.
+// positions, pre-LN, transformer, post-LN of the class token, visual projection. Images whose channels are
+// all equal (spectrograms) go through the patch weight summed over the channels: the same result, a third of the work.
 import Foundation
 import Tensor
 
@@ -8,7 +9,10 @@ public struct CLIPVisionEncoder: Sendable {
     public let projectionDim: Int
     /// Images encoded together; bounds the activation memory (about 0.6 MB per image per 1000 of width).
     public var imageChunk = 64
-    let patchWeight, classEmbedding, positions, preW, preB, postW, postB, projection: Param
+    let classEmbedding, positions, preW, preB, postW, postB: Param
+    let patchWeight, projection: PackedWeight
+    /// The patch weight summed over the input channels (for images with identical channels).
+    let foldedPatchWeight: PackedWeight?
     let transformer: CLIPTransformer
 
     /// Tensor names and shapes under `prefix` (e.g. "" for an HF CLIP dir, "vision." in a MER-CLIP dir).
@@ -23,20 +27,35 @@ public struct CLIPVisionEncoder: Sendable {
                TensorSpec(prefix + "visual_projection.weight", [projectionDim, d])]
     }
 
-    public init(_ w: Weights, config c: VisionConfig, projectionDim: Int, prefix: String = "") throws {
+    /// `mode`: the GEMM backend and precision of the linear layers; `foldChannels`: also keep the channel-summed
+    /// patch weight (for inputs whose channels repeat one image).
+    public init(_ w: Weights, config c: VisionConfig, projectionDim: Int, prefix: String = "",
+                mode: ComputeMode = .defaultFP32, foldChannels: Bool = false) throws {
         try c.validate("vision config")
         config = c
         self.projectionDim = projectionDim
         let p = prefix + "vision_model."
-        patchWeight = Param(w[p + "embeddings.patch_embedding.weight"])
+        let patch = w[p + "embeddings.patch_embedding.weight"], k = c.patchSize * c.patchSize
+        patchWeight = try PackedWeight(patch.reshaped([c.hiddenSize, c.numChannels * k]), mode: mode)
+        if foldChannels && c.numChannels > 1 {
+            var folded = Tensor(zeros: [c.hiddenSize, k])
+            for o in 0..<c.hiddenSize {
+                for ch in 0..<c.numChannels {
+                    for j in 0..<k { folded.data[o * k + j] += patch.data[(o * c.numChannels + ch) * k + j] }
+                }
+            }
+            foldedPatchWeight = try PackedWeight(folded, mode: mode)
+        } else {
+            foldedPatchWeight = nil
+        }
         classEmbedding = Param(w[p + "embeddings.class_embedding"])
         positions = Param(w[p + "embeddings.position_embedding.weight"])
         preW = Param(w[p + "pre_layrnorm.weight"]); preB = Param(w[p + "pre_layrnorm.bias"])
         postW = Param(w[p + "post_layernorm.weight"]); postB = Param(w[p + "post_layernorm.bias"])
-        projection = Param(w[prefix + "visual_projection.weight"])
+        projection = try PackedWeight(w[prefix + "visual_projection.weight"], mode: mode)
         transformer = try CLIPTransformer(w, prefix: p + "encoder.", width: c.hiddenSize, heads: c.numAttentionHeads,
                                           ffn: c.intermediateSize, layers: c.numHiddenLayers, act: c.hiddenAct,
-                                          eps: c.layerNormEps)
+                                          eps: c.layerNormEps, mode: mode)
     }
 
     /// Image features [N, projectionDim] = projection(post_layernorm(CLS)) of pixels [N, C, S, S]; not normalised.
@@ -61,26 +80,38 @@ public struct CLIPVisionEncoder: Sendable {
         while start < n {
             let m = min(imageChunk, n - start)
             let cols = ws.cols.reserve(m * np * k), patches = ws.patches.reserve(m * np * d), x = ws.x.reserve(m * t * d)
-            Ops.patchEmbed(pixels + start * imageSize, count: m, channels: c.numChannels, size: c.imageSize,
-                           patch: c.patchSize, weight: patchWeight.p, hidden: d, cols: cols, out: patches)
+            let chunk = pixels + start * imageSize
+            if let folded = foldedPatchWeight, Self.channelsRepeat(chunk, count: m, channels: c.numChannels, size: c.imageSize) {
+                Ops.patchEmbed(chunk, count: m, channels: 1, size: c.imageSize, patch: c.patchSize, imageStride: imageSize,
+                               weight: folded, cols: cols, out: patches)
+            } else {
+                Ops.patchEmbed(chunk, count: m, channels: c.numChannels, size: c.imageSize, patch: c.patchSize,
+                               weight: patchWeight, cols: cols, out: patches)
+            }
             let cls = classEmbedding.p, pos = positions.p
             Parallel.forRanges(m, cost: t * d) { r in
                 for i in r {
                     let xi = x + i * t * d
-                    for j in 0..<d { xi[j] = cls[j] + pos[j] }
-                    for q in 0..<np {
-                        let src = patches + (i * np + q) * d, dst = xi + (q + 1) * d, pq = pos + (q + 1) * d
-                        for j in 0..<d { dst[j] = src[j] + pq[j] }
-                    }
+                    Ops.add(cls, pos, into: xi, count: d)
+                    for q in 0..<np { Ops.add(patches + (i * np + q) * d, pos + (q + 1) * d, into: xi + (q + 1) * d, count: d) }
                 }
             }
             Ops.layerNorm(x, rows: m * t, width: d, gamma: preW.p, beta: preB.p, eps: transformer.eps, out: x)
             transformer.forward(x, seqs: m, len: t, causal: false, ws: ws, pooledFirstToken: true)
             let pooled = ws.pooled.reserve(m * d)
             Ops.layerNorm(x, rows: m, width: d, gamma: postW.p, beta: postB.p, eps: transformer.eps, out: pooled, ldx: t * d)
-            Ops.linear(pooled, rows: m, inFeatures: d, weight: projection.p, outFeatures: projectionDim, bias: nil,
-                       out: out + start * projectionDim)
+            projection.apply(pooled, rows: m, bias: nil, out: out + start * projectionDim)
             start += m
         }
+    }
+
+    /// True when every image's channels hold the same values.
+    static func channelsRepeat(_ images: UnsafePointer<Float>, count n: Int, channels: Int, size: Int) -> Bool {
+        let plane = size * size
+        for i in 0..<n {
+            let img = images + i * channels * plane
+            for ch in 1..<channels where memcmp(img, img + ch * plane, plane * 4) != 0 { return false }
+        }
+        return true
     }
 }

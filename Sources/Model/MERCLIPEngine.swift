@@ -11,8 +11,10 @@ public final class MERCLIPEngine: Sendable {
 
     public init(model: MERCLIPModel) { self.model = model }
 
-    /// Loads a MER-CLIP model directory.
-    public convenience init(directory: String) throws { self.init(model: try MERCLIPModel(directory: directory)) }
+    /// Loads a MER-CLIP model directory; `precision` nil: MERCLIP_PRECISION, else fp32.
+    public convenience init(directory: String, precision: Precision? = nil) throws {
+        self.init(model: try MERCLIPModel(directory: directory, precision: precision))
+    }
 
     public var config: MERCLIPConfig { model.config }
 

@@ -21,6 +21,10 @@ public struct MERCLIPModel: Sendable {
     public let tasks: [MERCLIPTask]
     /// Total parameters (all tensors of the directory's safetensors).
     public let parameterCount: Int
+    /// The backend and precision of the encoders' linear layers (label encoder and decoders run its fp32).
+    public let compute: ComputeMode
+    /// What precision auto measured, when it chose.
+    public let autoChoice: AutoChoice?
 
     /// Every tensor name and shape of a model directory with this config.
     public static func specs(_ c: MERCLIPConfig) -> [TensorSpec] {
@@ -38,16 +42,18 @@ public struct MERCLIPModel: Sendable {
     }
 
     /// Loads a model directory (config.json, model.safetensors, vocab.json, merges.txt).
-    public init(directory dir: String) throws {
+    /// `precision` nil: MERCLIP_PRECISION, else fp32; `mode` (tests, benches) sets backend and precision directly.
+    public init(directory dir: String, precision: Precision? = nil, mode: ComputeMode? = nil) throws {
         let config = try MERCLIPConfig.load(dir + "/config.json")
         let file = try SafetensorsFile(path: dir + "/model.safetensors")
         let weights = try Weights.bind(MERCLIPModel.specs(config), from: file)
         let tokenizer = try CLIPTokenizer(directory: dir, maxTokens: config.preprocess.maxTextTokens)
-        try self.init(config: config, weights: weights, tokenizer: tokenizer)
+        try self.init(config: config, weights: weights, tokenizer: tokenizer, precision: precision, mode: mode)
     }
 
     /// Builds the model from bound (or in-memory) weights.
-    public init(config c: MERCLIPConfig, weights w: Weights, tokenizer: CLIPTokenizer) throws {
+    public init(config c: MERCLIPConfig, weights w: Weights, tokenizer: CLIPTokenizer, precision: Precision? = nil,
+                mode: ComputeMode? = nil) throws {
         try c.validate()
         guard tokenizer.sos == c.text.bosTokenId, tokenizer.eos == c.text.eosTokenId else {
             throw ModelError.config("vocab.json: SOS/EOS ids \(tokenizer.sos)/\(tokenizer.eos) differ from config text.bos_token_id/eos_token_id \(c.text.bosTokenId)/\(c.text.eosTokenId)")
@@ -55,16 +61,26 @@ public struct MERCLIPModel: Sendable {
         config = c
         self.tokenizer = tokenizer
         parameterCount = MERCLIPModel.specs(c).reduce(0) { $0 + $1.shape.reduce(1, *) }
-        vision = try CLIPVisionEncoder(w, config: c.vision, projectionDim: c.projectionDim, prefix: "vision.")
-        audio = try CLIPVisionEncoder(w, config: c.audio, projectionDim: c.projectionDim, prefix: "audio.")
-        language = try CLIPTextEncoder(w, config: c.text, projectionDim: c.projectionDim, prefix: "language.")
-        let label = try CLIPTextEncoder(w, config: c.text, projectionDim: c.projectionDim, prefix: "label.")
+        if let mode {
+            compute = mode; autoChoice = nil
+        } else {
+            // auto times the vision encoder's MLP input layer at one segment's frames
+            (compute, autoChoice) = try AutoPrecision.resolve(try precision ?? Precision.fromEnvironment(),
+                shape: (rows: 12 * c.vision.tokens, out: c.vision.intermediateSize, in: c.vision.hiddenSize))
+        }
+        let mode = compute
+        vision = try CLIPVisionEncoder(w, config: c.vision, projectionDim: c.projectionDim, prefix: "vision.", mode: mode)
+        audio = try CLIPVisionEncoder(w, config: c.audio, projectionDim: c.projectionDim, prefix: "audio.", mode: mode,
+                                      foldChannels: true)
+        language = try CLIPTextEncoder(w, config: c.text, projectionDim: c.projectionDim, prefix: "language.", mode: mode)
+        let label = try CLIPTextEncoder(w, config: c.text, projectionDim: c.projectionDim, prefix: "label.", mode: mode.fp32)
         labelEncoder = LabelEncoder(text: label, tokenizer: tokenizer, contextLength: c.contextLength)
         var tasks: [MERCLIPTask] = []
         for t in c.tasks {
             let p = "tasks.\(t.name)."
             let ctx = w[p + "ctx"]
-            let decoder = CrossModalDecoder(w, prefix: p + "cmd.", d: c.projectionDim, config: c.decoder, layers: c.fusionOrder.count)
+            let decoder = try CrossModalDecoder(w, prefix: p + "cmd.", d: c.projectionDim, config: c.decoder,
+                                                layers: c.fusionOrder.count, mode: mode.fp32)
             let (e, q) = try labelEncoder.embed(ctx: ctx, labels: t.labels, query: t.query)
             let head = TaskHead(config: t, labelEmbeddings: e, query: q, logitScale: w[p + "logit_scale"].data[0])
             tasks.append(MERCLIPTask(config: t, ctx: ctx, decoder: decoder, head: head))
@@ -75,6 +91,7 @@ public struct MERCLIPModel: Sendable {
     private init(copying m: MERCLIPModel, config: MERCLIPConfig, tasks: [MERCLIPTask]) {
         self.config = config; tokenizer = m.tokenizer; vision = m.vision; audio = m.audio; language = m.language
         labelEncoder = m.labelEncoder; self.tasks = tasks; parameterCount = m.parameterCount
+        compute = m.compute; autoChoice = m.autoChoice
     }
 
     /// The same model with task `task` scoring `labels` instead (label embeddings recomputed with the

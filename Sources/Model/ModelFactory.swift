@@ -44,10 +44,12 @@ public enum ModelFactory {
     }
 
     /// A random model held in memory only (no files), e.g. for `merclip bench`.
-    public static func randomModel(_ config: MERCLIPConfig, tokenizer: CLIPTokenizer, seed: UInt64 = 0) throws -> MERCLIPModel {
+    /// `precision`/`mode` as for MERCLIPModel.
+    public static func randomModel(_ config: MERCLIPConfig, tokenizer: CLIPTokenizer, seed: UInt64 = 0,
+                                   precision: Precision? = nil, mode: ComputeMode? = nil) throws -> MERCLIPModel {
         let tensors = RandomInit.tensors(MERCLIPModel.specs(config), seed: seed)
         let w = Weights(Dictionary(uniqueKeysWithValues: tensors), origin: "random \(config.name)")
-        return try MERCLIPModel(config: config, weights: w, tokenizer: tokenizer)
+        return try MERCLIPModel(config: config, weights: w, tokenizer: tokenizer, precision: precision, mode: mode)
     }
 
     /// Config and tensors of a MER-CLIP model imported from an HF CLIP directory: vision and audio from the

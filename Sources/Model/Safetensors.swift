@@ -98,6 +98,17 @@ public final class SafetensorsFile: @unchecked Sendable {
                 for i in 0..<n { d[i] = Float(bitPattern: UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16) }
             }
         }
+        dropPages(src, byteCount: n * size)
         return Tensor(shape: e.shape, data: out)
+    }
+
+    /// Tells the kernel the mapped pages of a tensor just read are not needed, so loading a model keeps one
+    /// copy of its weights resident, not two (a later read maps them in again from the file).
+    private func dropPages(_ p: UnsafeRawPointer, byteCount: Int) {
+        #if os(Linux)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: p) / page * page, end = (Int(bitPattern: p) + byteCount + page - 1) / page * page
+        madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED)
+        #endif
     }
 }

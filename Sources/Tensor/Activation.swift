@@ -45,25 +45,47 @@ extension Ops {
                 switch act {
                 case .identity: break
                 case .quickGelu: quickGeluRow(row, cols)
-                case .gelu: for j in 0..<cols { let x = row[j]; row[j] = 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
+                case .gelu: geluRow(row, cols)
                 default: for j in 0..<cols { row[j] = act.apply(row[j]) }
                 }
             }
         }
     }
 
-    /// x · sigmoid(1.702 x) over a row, 8 lanes at a time with a vector exp.
+    /// row[j] = f(row[j]), 8 lanes at a time with `vector`, the tail with `scalar`.
     @inline(__always)
-    static func quickGeluRow(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
+    static func mapRow(_ row: UnsafeMutablePointer<Float>, _ n: Int, _ vector: (SIMD8<Float>) -> SIMD8<Float>,
+                       _ scalar: (Float) -> Float) {
         var j = 0
         let raw = UnsafeMutableRawPointer(row)
         while j + 8 <= n {
-            let x = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-            let y = x / (1 + vexp(-1.702 * x))
-            raw.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
+            raw.storeBytes(of: vector(raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)), toByteOffset: j * 4, as: SIMD8<Float>.self)
             j += 8
         }
-        while j < n { let x = row[j]; row[j] = x / (1 + expf(-1.702 * x)); j += 1 }
+        while j < n { row[j] = scalar(row[j]); j += 1 }
+    }
+
+    /// x · sigmoid(1.702 x) over a row, 8 lanes at a time with a vector exp.
+    @inline(__always)
+    static func quickGeluRow(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
+        mapRow(row, n, { x in x / (1 + vexp(-1.702 * x)) }, { x in x / (1 + expf(-1.702 * x)) })
+    }
+
+    /// 0.5 x (1 + erf(x / √2)) over a row, 8 lanes at a time (erf by Abramowitz–Stegun 7.1.26, |error| < 1.5e-7).
+    @inline(__always)
+    static func geluRow(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
+        mapRow(row, n, { x in
+            let z = x * 0.70710678118654752
+            let a = pointwiseMax(z, -z)
+            let t = 1 / (1 + 0.3275911 * a)
+            var p = SIMD8<Float>(repeating: 1.061405429)
+            p = p * t - 1.453152027
+            p = p * t + 1.421413741
+            p = p * t - 0.284496736
+            p = p * t + 0.254829592
+            let e = 1 - p * t * vexp(-(a * a))               // erf(|z|)
+            return 0.5 * x * (1 + e.replacing(with: -e, where: z .< 0))
+        }, { x in 0.5 * x * (1 + erff(x * 0.70710678118654752)) })
     }
 
     /// e^x for 8 lanes (Cephes expf: range reduction by ln 2 and a degree-5 polynomial; ~1 ulp).

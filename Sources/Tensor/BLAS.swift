@@ -8,6 +8,13 @@ public enum BLAS {
     public static var config: String { String(cString: openblas_get_config()) }
     /// The CPU kernel set OpenBLAS selected at run time (e.g. "Haswell", "SkylakeX").
     public static var coreName: String { String(cString: openblas_get_corename()) }
+    /// True when that kernel set predates AVX2 (OpenBLAS's fallback on CPUs it does not know, e.g. "Prescott").
+    public static var isGenericCore: Bool {
+        let sse = ["prescott", "katmai", "coppermine", "northwood", "banias", "core2", "penryn", "dunnington",
+                   "nehalem", "atom", "opteron", "opteron_sse3", "barcelona", "bobcat", "generic", "sandybridge",
+                   "bulldozer", "piledriver"]
+        return sse.contains(coreName.lowercased())
+    }
     /// Threads OpenBLAS uses for one call (and the width of the parallel non-GEMM loops).
     public static var threads: Int {
         _ = defaultApplied

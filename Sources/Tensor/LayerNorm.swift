@@ -1,4 +1,4 @@
-// LayerNorm over the last dimension, rows in parallel; out may alias x.
+// LayerNorm over the last dimension, 8 lanes at a time, rows in parallel; out may alias x.
 extension Ops {
     /// y[i,:] = (x[i,:] − mean) / sqrt(var + eps) · gamma + beta (biased variance, as PyTorch).
     public static func layerNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int,
@@ -7,14 +7,7 @@ extension Ops {
         let ldx = ldx ?? width, ldy = ldy ?? width
         Parallel.forRanges(rows, cost: width * 6) { r in
             for i in r {
-                let xr = x + i * ldx, yr = y + i * ldy
-                var sum: Float = 0
-                for j in 0..<width { sum += xr[j] }
-                let mean = sum / Float(width)
-                var sq: Float = 0
-                for j in 0..<width { let d = xr[j] - mean; sq += d * d }
-                let inv = 1 / (sq / Float(width) + eps).squareRoot()
-                for j in 0..<width { yr[j] = (xr[j] - mean) * inv * gamma[j] + beta[j] }
+                layerNormRow(x + i * ldx, width: width, gamma: gamma, beta: beta, eps: eps, out: y + i * ldy)
             }
         }
     }
@@ -34,5 +27,34 @@ extension Ops {
             }
         }
         return out
+    }
+
+    @inline(__always)
+    static func layerNormRow(_ xr: UnsafePointer<Float>, width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                             eps: Float, out yr: UnsafeMutablePointer<Float>) {
+        let xv = UnsafeRawPointer(xr), yv = UnsafeMutableRawPointer(yr), gv = UnsafeRawPointer(gamma), bv = UnsafeRawPointer(beta)
+        let body = width & ~7
+        var acc = SIMD8<Float>()
+        var j = 0
+        while j < body { acc += xv.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self); j += 8 }
+        var sum = acc.sum()
+        while j < width { sum += xr[j]; j += 1 }
+        let mean = sum / Float(width)
+        let m = SIMD8<Float>(repeating: mean)
+        var sqv = SIMD8<Float>()
+        j = 0
+        while j < body { let d = xv.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) - m; sqv += d * d; j += 8 }
+        var sq = sqv.sum()
+        while j < width { let d = xr[j] - mean; sq += d * d; j += 1 }
+        let inv = 1 / (sq / Float(width) + eps).squareRoot()
+        let iv = SIMD8<Float>(repeating: inv)
+        j = 0
+        while j < body {
+            let v = (xv.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) - m) * iv
+                * gv.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) + bv.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            yv.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < width { yr[j] = (xr[j] - mean) * inv * gamma[j] + beta[j]; j += 1 }
     }
 }

@@ -1,17 +1,19 @@
-// Patch embedding of a batch of images as one GEMM: im2col of all images, then sgemm with the conv weight.
+// Patch embedding of a batch of images as one GEMM: im2col of all images, then the packed conv weight.
 extension Ops {
     /// Images [n, channels, size, size] → patch features [n · P, hidden], P = (size/patch)², patches in
-    /// row-major order; `weight` is the conv kernel [hidden, channels, patch, patch] (stride = patch, no bias).
+    /// row-major order; `weight` is the conv kernel [hidden, channels · patch · patch] (stride = patch, no bias).
     /// `cols` must hold n · P · channels · patch² floats.
+    /// `imageStride` (default channels · size²) is the distance between images: with a weight summed over the
+    /// channels, `channels` 1 reads the first channel of each image.
     public static func patchEmbed(_ images: UnsafePointer<Float>, count n: Int, channels: Int, size: Int, patch: Int,
-                                  weight: UnsafePointer<Float>, hidden: Int,
-                                  cols: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+                                  imageStride: Int? = nil,
+                                  weight: PackedWeight, cols: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let g = size / patch, P = g * g, K = channels * patch * patch
         // im2col: row (image, py, px) = [c][ky][kx], matching the flattened kernel.
         Parallel.forRanges(n * g, cost: g * K) { r in
             for ig in r {
                 let img = ig / g, py = ig % g
-                let src = images + img * channels * size * size
+                let src = images + img * (imageStride ?? channels * size * size)
                 for px in 0..<g {
                     var dst = cols + ((img * P) + py * g + px) * K
                     for c in 0..<channels {
@@ -24,6 +26,7 @@ extension Ops {
                 }
             }
         }
-        sgemm(transB: true, m: n * P, n: hidden, k: K, a: cols, lda: K, b: weight, ldb: K, beta: 0, c: out, ldc: hidden)
+        precondition(weight.inFeatures == K, "patchEmbed: weight takes \(weight.inFeatures) inputs, patches have \(K)")
+        weight.apply(cols, rows: n * P, bias: nil, out: out)
     }
 }

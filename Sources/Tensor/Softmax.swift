@@ -1,4 +1,5 @@
-// Softmax over rows with masking: only the first `valid` columns of a row take part, the rest become 0.
+// Softmax over rows with masking: only the first `valid` columns of a row take part, the rest become 0;
+// max, exp and sum 8 lanes at a time.
 import Foundation
 
 extension Ops {
@@ -10,10 +11,23 @@ extension Ops {
             for j in 0..<cols { row[j] = 0 }
             return
         }
-        var m = -Float.infinity
-        for j in 0..<valid { m = max(m, row[j]) }
-        var s: Float = 0
-        for j in 0..<valid { let e = expf(row[j] - m); row[j] = e; s += e }
+        let raw = UnsafeMutableRawPointer(row), body = valid & ~7
+        var mv = SIMD8<Float>(repeating: -.infinity)
+        var j = 0
+        while j < body { mv = pointwiseMax(mv, raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)); j += 8 }
+        var m = mv.max()
+        while j < valid { m = max(m, row[j]); j += 1 }
+        let mm = SIMD8<Float>(repeating: m)
+        var sv = SIMD8<Float>()
+        j = 0
+        while j < body {
+            let e = vexp(raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) - mm)
+            raw.storeBytes(of: e, toByteOffset: j * 4, as: SIMD8<Float>.self)
+            sv += e
+            j += 8
+        }
+        var s = sv.sum()
+        while j < valid { let e = expf(row[j] - m); row[j] = e; s += e; j += 1 }
         let inv = 1 / s
         for j in 0..<valid { row[j] *= inv }
         for j in valid..<cols { row[j] = 0 }

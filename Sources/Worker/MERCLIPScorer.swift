@@ -21,8 +21,8 @@ public final class MERCLIPScorer: SegmentScorer {
 
     /// Loads `modelDirectory`; `labelSets` maps a set name to task → labels (words, phrases or sentences).
     public init(modelDirectory: String, labelSets: [String: [String: [String]]] = [:],
-                limits: MediaLimits = .default, keepFeatures: Bool = false) throws {
-        engine = try MERCLIPEngine(directory: modelDirectory)
+                limits: MediaLimits = .default, keepFeatures: Bool = false, precision: Precision? = nil) throws {
+        engine = try MERCLIPEngine(directory: modelDirectory, precision: precision)
         featureDigest = keepFeatures ? try EncoderDigest.of(directory: modelDirectory) : nil
         preprocessor = MediaPreprocessor(config: try MediaPreprocessConfig(modelDirectory: modelDirectory), limits: limits,
                                          decoderThreads: 1)

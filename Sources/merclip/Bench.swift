@@ -15,8 +15,18 @@ struct Bench: ParsableCommand {
         embedding and attention products), so the figure compares with the PyTorch reference directly. \
         "sgemm GFLOP/s" is a plain OpenBLAS 768×3072×(B·12·tokens) product timed in the same run: \
         the ceiling the engine can approach.
-        Example: merclip bench --preset vit-b-32 --batch 4 --iters 3
+        --precision runs one or more modes one after the other (comma-separated): fp32 (this CPU's fp32 \
+        backend), fp32-openblas, fp32-onednn, bf16, int8, auto, or all (every mode this CPU runs). Each \
+        reduced-precision mode is compared with fp32 on the same segments (embedding cosines, head \
+        probabilities). Peak RSS is the process's: measure one mode per run for a mode's memory.
+        Example: merclip bench --preset vit-b-32 --batch 4 --iters 3 --precision all
         """)
+
+    @Option(help: "Modes to measure, comma-separated: fp32, fp32-openblas, fp32-onednn, bf16, int8, auto, all.")
+    var precision: String = "fp32"
+
+    @Flag(help: "Skip the comparison of reduced-precision modes with fp32 (which holds an fp32 model too): for a mode's own memory.")
+    var noCompare = false
 
     @Option(help: "Model size: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var preset: String = "vit-b-32"
@@ -33,7 +43,7 @@ struct Bench: ParsableCommand {
     @Option(help: "What to measure: model (the engine on ready tensors), media (decode + preprocess of a 10 s 720p segment next to the model time for it), pipeline (Kafka → worker → Postgres + Kafka next to the engine alone; needs --model, --media, --postgres).")
     var stage: String = "model"
 
-    @Option(help: "pipeline: model directory (both measurements use it).")
+    @Option(help: "model: a model directory to load instead of random weights (its memory is then the loaded model's); pipeline: the model directory (both measurements use it).")
     var model: String?
 
     @Option(help: "pipeline: media file every segment event points to.")
@@ -69,11 +79,9 @@ struct Bench: ParsableCommand {
         guard let vocab = ModelFactory.findVocabulary() else {
             throw ValidationError("cannot find assets/clip-bpe: set MERCLIP_ASSETS to the assets directory")
         }
-        let config = ModelPreset(rawValue: preset)!.config()
-        let t0 = Date()
-        let model = try ModelFactory.randomModel(config, tokenizer: try CLIPTokenizer(directory: vocab), seed: 1)
-        let engine = MERCLIPEngine(model: model)
-        let setup = Date().timeIntervalSince(t0)
+        let config = try model.map { try MERCLIPConfig.load($0 + "/config.json") } ?? ModelPreset(rawValue: preset)!.config()
+        let tokenizer = try CLIPTokenizer(directory: vocab)
+        let modes = try BenchModes.parse(precision)
 
         var rng = SeededRandom(seed: 2)
         func images(_ n: Int, _ v: VisionConfig) -> Tensor {
@@ -88,21 +96,41 @@ struct Bench: ParsableCommand {
             return Segment(id: "bench-\(i)", frames: images(Self.frames, config.vision), audio: images(Self.windows, config.audio), tokenIds: ids)
         }
 
-        print("merclip bench: preset \(preset), batch \(batch), iters \(iters), threads \(BLAS.threads), OpenBLAS core \(BLAS.coreName)")
-        print(String(format: "setup (random weights, label embeddings): %.2f s", setup))
-        _ = try engine.score(segments)   // warm-up
-        var times: [Double] = []
-        for _ in 0..<iters {
-            let s = Date()
-            _ = try engine.score(segments)
-            times.append(Date().timeIntervalSince(s))
+        print("merclip bench: preset \(preset), batch \(batch), iters \(iters), threads \(BLAS.threads)")
+        print("backends: OpenBLAS core \(BLAS.coreName); \(OneDNN.summary)")
+        if BLAS.isGenericCore {
+            print("warning: OpenBLAS runs its generic \(BLAS.coreName) kernels on this CPU: fp32-openblas runs at SSE speed "
+                  + "(fp32 uses oneDNN; set OPENBLAS_CORETYPE, e.g. Haswell or SkylakeX, for OpenBLAS's fast kernels)")
         }
-        let mean = times.reduce(0, +) / Double(times.count)
         let flop = FlopCount.segment(config, frames: Self.frames, windows: Self.windows, tokens: Self.tokens)
-        print(String(format: "seconds/batch: %.3f (mean of %d; min %.3f, max %.3f)", mean, iters, times.min()!, times.max()!))
-        print(String(format: "segments/s: %.3f", Double(batch) / mean))
         print(String(format: "GFLOP/segment: %.2f", flop / 1e9))
-        print(String(format: "GFLOP/s: %.1f", flop * Double(batch) / mean / 1e9))
+        var reference: MERCLIPEngine.Output?
+        for mode in modes {
+            let t0 = Date()
+            let engine = MERCLIPEngine(model: try model.map { try MERCLIPModel(directory: $0, precision: mode.precision, mode: mode.mode) }
+                ?? ModelFactory.randomModel(config, tokenizer: tokenizer, seed: 1, precision: mode.precision, mode: mode.mode))
+            print(String(format: "mode %@: %@ (setup %.2f s)", mode.name, engine.model.compute.description, Date().timeIntervalSince(t0)))
+            let out = try engine.run(segments)   // warm-up
+            var times: [Double] = []
+            for _ in 0..<iters {
+                let s = Date()
+                _ = try engine.score(segments)
+                times.append(Date().timeIntervalSince(s))
+            }
+            let mean = times.reduce(0, +) / Double(times.count)
+            print(String(format: "  seconds/batch: %.3f (mean of %d; min %.3f, max %.3f)", mean, iters, times.min()!, times.max()!))
+            print(String(format: "  segments/s: %.3f", Double(batch) / mean))
+            print(String(format: "  GFLOP/s: %.1f", flop * Double(batch) / mean / 1e9))
+            if engine.model.compute.precision == .fp32, reference == nil { reference = out }
+            if engine.model.compute.precision != .fp32 && !noCompare {
+                if reference == nil {
+                    let fp32 = try model.map { try MERCLIPModel(directory: $0, mode: .defaultFP32) }
+                        ?? ModelFactory.randomModel(config, tokenizer: tokenizer, seed: 1, mode: .defaultFP32)
+                    reference = try MERCLIPEngine(model: fp32).run(segments)
+                }
+                print("  against fp32: \(Agreement(out, reference: reference!))")
+            }
+        }
         let gemm = sgemmRate(m: batch * Self.frames * config.vision.tokens, n: config.vision.intermediateSize, k: config.vision.hiddenSize)
         print(String(format: "OpenBLAS sgemm GFLOP/s: %.1f (%d×%d×%d, best of 3 after a warm-up)", gemm,
                      config.vision.hiddenSize, config.vision.intermediateSize, batch * Self.frames * config.vision.tokens))

@@ -31,6 +31,12 @@ struct Doctor: AsyncParsableCommand {
         print("libraries:")
         print("  librdkafka     \(KafkaLibrary.version)")
         print("  OpenBLAS       \(BLAS.config.trimmingCharacters(in: .whitespaces)) (core \(BLAS.coreName), \(BLAS.threads) threads)")
+        print("  oneDNN         \(OneDNN.version) (ISA \(OneDNN.isa))")
+        print("  precisions     \(ComputeMode.available.map(\.description).joined(separator: ", "))")
+        if BLAS.isGenericCore {
+            print("  warning: OpenBLAS runs its generic \(BLAS.coreName) kernels on this CPU; fp32 runs on oneDNN instead "
+                  + "(set OPENBLAS_CORETYPE, e.g. Haswell or SkylakeX, to use OpenBLAS at full speed)")
+        }
         for (name, version) in MediaLibraries.ffmpeg {
             print("  \(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(version)")
         }

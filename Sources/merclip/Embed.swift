@@ -32,6 +32,9 @@ struct Embed: ParsableCommand {
     @Option(help: "Output .npy file.")
     var output: String
 
+    @Option(help: "Matrix-product precision: fp32, bf16, int8 or auto (the fastest on this CPU; env MERCLIP_PRECISION, default fp32).")
+    var precision: String?
+
     @Option(help: "BLAS threads (default: MERCLIP_THREADS or all cores).")
     var threads: Int?
 
@@ -42,7 +45,7 @@ struct Embed: ParsableCommand {
 
     func run() throws {
         try Setting().applyBLASThreads(threads)
-        let dir = try EncoderDirectory(model)
+        let dir = try EncoderDirectory(model, precision: try Setting().precision(precision))
         let out: Tensor
         if let pixels {
             out = try dir.vision.embed(try Npy.readFloat(pixels))

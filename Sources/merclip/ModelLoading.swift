@@ -10,15 +10,16 @@ struct EncoderDirectory {
     let text: CLIPTextEncoder
     let tokenizer: CLIPTokenizer?
 
-    init(_ dir: String) throws {
+    /// `precision` nil: MERCLIP_PRECISION, else fp32.
+    init(_ dir: String, precision: Precision? = nil) throws {
         guard FileManager.default.fileExists(atPath: dir + "/config.json") else {
             throw ModelError.io("\(dir): no config.json (expected an HF CLIP or MER-CLIP model directory)")
         }
         if CLIPModel.isCLIPDirectory(dir) {
-            let m = try CLIPModel(directory: dir)
+            let m = try CLIPModel(directory: dir, precision: precision)
             kind = "HF CLIP"; vision = m.vision; text = m.text; tokenizer = m.tokenizer
         } else {
-            let m = try MERCLIPModel(directory: dir)
+            let m = try MERCLIPModel(directory: dir, precision: precision)
             kind = "MER-CLIP"; vision = m.vision; text = m.language; tokenizer = m.tokenizer
         }
     }

@@ -123,6 +123,16 @@ struct Setting {
         return properties
     }
 
+    /// The engine's precision: the flag, else MERCLIP_PRECISION, else nil (the model loader's default, fp32).
+    func precision(_ flag: String?) throws -> Precision? {
+        if let flag { return try Precision(parsing: flag) }
+        guard let text = variable("MERCLIP_PRECISION") else { return nil }
+        do { return try Precision(parsing: text, source: "MERCLIP_PRECISION") } catch {
+            throw SettingError(variable: "MERCLIP_PRECISION", value: text, reason: "expected fp32, bf16, int8 or auto",
+                               option: "--precision")
+        }
+    }
+
     /// BLAS threads from `--threads`, else MERCLIP_THREADS (checked here: BLAS alone would ignore a bad
     /// value), else BLAS's default of all cores.
     func applyBLASThreads(_ flag: Int?) throws {

@@ -34,6 +34,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Dead-letter topic (MERCLIP_DLQ_TOPIC, default segments-dlq).") var dlqTopic: String?
     @Option(help: "Postgres URL (MERCLIP_POSTGRES_URL).") var postgres: String?
     @Option(help: "MER-CLIP model directory (MERCLIP_MODEL).") var model: String?
+    @Option(help: "Matrix-product precision: fp32, bf16, int8 or auto (MERCLIP_PRECISION, default fp32).") var precision: String?
     @Option(help: "Segments per model batch (MERCLIP_BATCH_SIZE, default 8).") var batchSize: Int?
     @Option(help: "Longest wait to fill a batch, ms (MERCLIP_MAX_WAIT_MS, default 200).") var maxWaitMs: Int?
     @Option(help: "Decode lanes: segments decoded and preprocessed at once (MERCLIP_PREPROCESS_THREADS; default: the cores' media share, at least 1).") var preprocessThreads: Int?
@@ -100,7 +101,8 @@ struct WorkerCommand: AsyncParsableCommand {
             sets = parsed
         }
         let log = Log("worker")
-        let scorer = try MERCLIPScorer(modelDirectory: modelDir, labelSets: sets, keepFeatures: config.storeFeatures)
+        let scorer = try MERCLIPScorer(modelDirectory: modelDir, labelSets: sets, keepFeatures: config.storeFeatures,
+                                       precision: try env.precision(precision))
         if !scorer.modelTrained {
             log.warn("model is UNTRAINED: scores are not meaningful", ["model": "\(scorer.modelName)@\(scorer.modelVersion)"])
         }

@@ -9,6 +9,9 @@ enum Fixtures {
     static let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../assets/clip-bpe").standardized.path
     static let shapes = ["tiny-a", "tiny-b"]
+    /// fp32 on each GEMM backend: both keep parity with PyTorch.
+    static let backends = ComputeMode.Backend.allCases
+    static func fp32(_ b: ComputeMode.Backend) -> ComputeMode { ComputeMode(.fp32, b) }
 
     static func model(_ shape: String, _ kind: String) -> String { "\(root)/models/\(shape)/\(kind)" }
     static func parity(_ shape: String) -> String { "\(root)/parity/\(shape)" }

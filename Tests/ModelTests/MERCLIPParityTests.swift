@@ -5,8 +5,10 @@ import Testing
 import Tensor
 
 @Suite struct MERCLIPParityTests {
-    static let engines: [String: MERCLIPEngine] = Dictionary(uniqueKeysWithValues: Fixtures.shapes.map {
-        ($0, try! MERCLIPEngine(directory: Fixtures.model($0, "merclip")))
+    static let engines: [String: MERCLIPEngine] = Dictionary(uniqueKeysWithValues: Fixtures.shapes.flatMap { shape in
+        Fixtures.backends.map { b in
+            ("\(shape) \(b)", MERCLIPEngine(model: try! MERCLIPModel(directory: Fixtures.model(shape, "merclip"), mode: Fixtures.fp32(b))))
+        }
     })
 
     static func segments(_ shape: String) throws -> [Segment] {
@@ -19,9 +21,9 @@ import Tensor
         }
     }
 
-    @Test(arguments: Fixtures.shapes)
-    func encodersMatchCLIPEmbeddings(shape: String) throws {
-        let m = Self.engines[shape]!.model
+    @Test(arguments: Fixtures.shapes, Fixtures.backends)
+    func encodersMatchCLIPEmbeddings(shape: String, backend: ComputeMode.Backend) throws {
+        let m = Self.engines["\(shape) \(backend)"]!.model
         expectClose(try m.vision.embed(try Fixtures.npy(shape, "pixels.npy")), try Fixtures.npy(shape, "image_embeds.npy"),
                     "\(shape) merclip vision")
         expectClose(try m.audio.embed(try Fixtures.npy(shape, "pixels.npy")), try Fixtures.npy(shape, "image_embeds.npy"),
@@ -30,18 +32,18 @@ import Tensor
                     "\(shape) merclip language")
     }
 
-    @Test(arguments: Fixtures.shapes)
-    func labelEmbeddingsAndQueries(shape: String) throws {
-        for t in Self.engines[shape]!.model.tasks {
+    @Test(arguments: Fixtures.shapes, Fixtures.backends)
+    func labelEmbeddingsAndQueries(shape: String, backend: ComputeMode.Backend) throws {
+        for t in Self.engines["\(shape) \(backend)"]!.model.tasks {
             expectClose(t.head.labelEmbeddings, try Fixtures.npy(shape, "label_embeds_\(t.config.name).npy"), "\(shape) \(t.config.name) E")
             let q = try Fixtures.npy(shape, "query_\(t.config.name).npy")
             expectClose(Tensor(shape: q.shape, data: t.head.query), q, "\(shape) \(t.config.name) query")
         }
     }
 
-    @Test(arguments: Fixtures.shapes)
-    func segmentsFeaturesDecoderAndHeads(shape: String) throws {
-        let engine = Self.engines[shape]!
+    @Test(arguments: Fixtures.shapes, Fixtures.backends)
+    func segmentsFeaturesDecoderAndHeads(shape: String, backend: ComputeMode.Backend) throws {
+        let engine = Self.engines["\(shape) \(backend)"]!
         let segs = try Self.segments(shape)
         let out = try engine.run(segs)
         let expected = try Fixtures.json(Fixtures.parity(shape) + "/expected.json") as! [String: Any]
@@ -79,7 +81,7 @@ import Tensor
 
     @Test func batchCompositionDoesNotChangeResults() throws {
         // each segment alone gives the same scores as in the mixed batch (padding is masked)
-        let engine = Self.engines["tiny-a"]!
+        let engine = Self.engines["tiny-a openblas"]!
         let segs = try Self.segments("tiny-a")
         let together = try engine.score(segs)
         for (i, s) in segs.enumerated() {
@@ -92,7 +94,7 @@ import Tensor
     }
 
     @Test func transcriptIsTokenisedLikeTokenIds() throws {
-        let engine = Self.engines["tiny-a"]!
+        let engine = Self.engines["tiny-a openblas"]!
         let list = try Fixtures.json(Fixtures.parity("tiny-a") + "/segments.json") as! [[String: Any]]
         let s = list.first { $0["transcript"] is String }!
         let byText = try engine.score([Segment(id: "t", transcript: s["transcript"] as? String)])
@@ -102,7 +104,7 @@ import Tensor
     }
 
     @Test func labelOverrideRecomputesEmbeddings() throws {
-        let engine = Self.engines["tiny-a"]!
+        let engine = Self.engines["tiny-a openblas"]!
         let emotion = engine.model.tasks.first { $0.config.name == "emotion" }!
         // same labels, reordered: embeddings follow the labels
         let reordered = Array(emotion.config.labels.reversed())

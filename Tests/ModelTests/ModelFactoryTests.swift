@@ -56,7 +56,7 @@ import Tensor
     }
 
     @Test func wrongImageSizeIsAnInputError() throws {
-        let engine = MERCLIPParityTests.engines["tiny-a"]!
+        let engine = MERCLIPParityTests.engines["tiny-a openblas"]!
         #expect(throws: ModelError.self) {
             try engine.score([Segment(id: "x", frames: Tensor(zeros: [2, 3, 16, 16]))])
         }

@@ -126,18 +126,20 @@ func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
         } }
     }
 
-    @Test func patchEmbeddingMatchesConvolution() {
+    @Test(arguments: ComputeMode.Backend.allCases)
+    func patchEmbeddingMatchesConvolution(backend: ComputeMode.Backend) throws {
         let n = 2, c = 3, size = 8, p = 4, hidden = 5
         let img = randomTensor([n, c, size, size], seed: 12), w = randomTensor([hidden, c, p, p], seed: 13)
+        let packed = try PackedWeight(w.reshaped([hidden, c * p * p]), mode: ComputeMode(.fp32, backend))
         let g = size / p
         var cols = [Float](repeating: 0, count: n * g * g * c * p * p)
         var out = [Float](repeating: 0, count: n * g * g * hidden)
-        img.data.withUnsafeBufferPointer { ip in w.data.withUnsafeBufferPointer { wp in
+        img.data.withUnsafeBufferPointer { ip in
             cols.withUnsafeMutableBufferPointer { cp in out.withUnsafeMutableBufferPointer { op in
-                Ops.patchEmbed(ip.baseAddress!, count: n, channels: c, size: size, patch: p, weight: wp.baseAddress!,
-                               hidden: hidden, cols: cp.baseAddress!, out: op.baseAddress!)
+                Ops.patchEmbed(ip.baseAddress!, count: n, channels: c, size: size, patch: p, weight: packed,
+                               cols: cp.baseAddress!, out: op.baseAddress!)
             } }
-        } }
+        }
         var ref = [Float](repeating: 0, count: out.count)
         for i in 0..<n { for py in 0..<g { for px in 0..<g { for o in 0..<hidden {
             var s: Float = 0
