@@ -96,7 +96,7 @@ public struct CLIPTextEncoder: Sendable {
         }
         let ws = EncoderWorkspace()
         let x = ws.x.reserve(n * t * d)
-        let tok = tokenEmbedding.p, pos = positions.p, eos = config.eosTokenId, k = context?.shape[0] ?? 0
+        let tok = tokenEmbedding.pointer, pos = positions.pointer, eos = config.eosTokenId, k = context?.shape[0] ?? 0
         let ctx = context?.data ?? []
         ctx.withUnsafeBufferPointer { cp in
             Parallel.forRanges(n * t, cost: d) { r in
@@ -109,12 +109,12 @@ public struct CLIPTextEncoder: Sendable {
                         let id = j < seqs[i].count ? seqs[i][j] : eos
                         src = UnsafePointer(tok + id * d)
                     }
-                    Ops.add(src, pos + j * d, into: x + row * d, count: d)
+                    Kernels.add(src, pos + j * d, into: x + row * d, count: d)
                 }
             }
         }
         transformer.forward(x, seqs: n, len: t, causal: true, ws: ws)
-        Ops.layerNorm(x, rows: n * t, width: d, gamma: finalW.p, beta: finalB.p, eps: transformer.eps, out: x)
+        Kernels.layerNorm(x, rows: n * t, width: d, gamma: finalW.pointer, beta: finalB.pointer, eps: transformer.eps, out: x)
         out.projected.data.withUnsafeMutableBufferPointer { o in
             projection.apply(x, rows: n * t, bias: nil, out: o.baseAddress!)
         }

@@ -64,28 +64,28 @@ struct CLIPTransformer: Sendable {
         let h = ws.h.reserve(m * d), qkv = ws.qkv.reserve(m * 3 * d), f = ws.f.reserve(m * ffn)
         let hd = d / heads, scale = 1 / Float(hd).squareRoot()
         for (i, l) in layers.enumerated() {
-            Ops.layerNorm(x, rows: m, width: d, gamma: l.ln1w.p, beta: l.ln1b.p, eps: eps, out: h)
-            l.wqkv.apply(h, rows: m, bias: l.bqkv.p, out: qkv)
+            Kernels.layerNorm(x, rows: m, width: d, gamma: l.ln1w.pointer, beta: l.ln1b.pointer, eps: eps, out: h)
+            l.wqkv.apply(h, rows: m, bias: l.bqkv.pointer, out: qkv)
             if pooledFirstToken && i == layers.count - 1 && !causal {
                 // CLS rows only: query row 0 of each sequence (stride len·3d), compact [seqs, d] results
                 let ld = len * d
-                Ops.attention(q: qkv, ldq: len * 3 * d, k: qkv + d, ldk: 3 * d, v: qkv + 2 * d, ldv: 3 * d, out: h, ldo: d,
+                Kernels.attention(q: qkv, ldq: len * 3 * d, k: qkv + d, ldk: 3 * d, v: qkv + 2 * d, ldv: 3 * d, out: h, ldo: d,
                               batch: seqs, qLen: 1, kvLen: len, heads: heads, headDim: hd, scale: scale,
                               kvStride: len * 3 * d)
-                l.wo.apply(h, rows: seqs, bias: l.bo.p, out: x,
+                l.wo.apply(h, rows: seqs, bias: l.bo.pointer, out: x,
                            accumulate: true, ldc: ld)
-                Ops.layerNorm(x, rows: seqs, width: d, gamma: l.ln2w.p, beta: l.ln2b.p, eps: eps, out: h, ldx: ld)
-                l.w1.apply(h, rows: seqs, bias: l.b1.p, out: f, activation: act)
-                l.w2.apply(f, rows: seqs, bias: l.b2.p, out: x,
+                Kernels.layerNorm(x, rows: seqs, width: d, gamma: l.ln2w.pointer, beta: l.ln2b.pointer, eps: eps, out: h, ldx: ld)
+                l.w1.apply(h, rows: seqs, bias: l.b1.pointer, out: f, activation: act)
+                l.w2.apply(f, rows: seqs, bias: l.b2.pointer, out: x,
                            accumulate: true, ldc: ld)
                 break
             }
-            Ops.attention(q: qkv, ldq: 3 * d, k: qkv + d, ldk: 3 * d, v: qkv + 2 * d, ldv: 3 * d, out: h, ldo: d,
+            Kernels.attention(q: qkv, ldq: 3 * d, k: qkv + d, ldk: 3 * d, v: qkv + 2 * d, ldv: 3 * d, out: h, ldo: d,
                           batch: seqs, qLen: len, kvLen: len, heads: heads, headDim: hd, scale: scale, causal: causal)
-            l.wo.apply(h, rows: m, bias: l.bo.p, out: x, accumulate: true)
-            Ops.layerNorm(x, rows: m, width: d, gamma: l.ln2w.p, beta: l.ln2b.p, eps: eps, out: h)
-            l.w1.apply(h, rows: m, bias: l.b1.p, out: f, activation: act)
-            l.w2.apply(f, rows: m, bias: l.b2.p, out: x, accumulate: true)
+            l.wo.apply(h, rows: m, bias: l.bo.pointer, out: x, accumulate: true)
+            Kernels.layerNorm(x, rows: m, width: d, gamma: l.ln2w.pointer, beta: l.ln2b.pointer, eps: eps, out: h)
+            l.w1.apply(h, rows: m, bias: l.b1.pointer, out: f, activation: act)
+            l.w2.apply(f, rows: m, bias: l.b2.pointer, out: x, accumulate: true)
         }
     }
 }

@@ -82,24 +82,24 @@ public struct CLIPVisionEncoder: Sendable {
             let cols = ws.cols.reserve(m * np * k), patches = ws.patches.reserve(m * np * d), x = ws.x.reserve(m * t * d)
             let chunk = pixels + start * imageSize
             if let folded = foldedPatchWeight, Self.channelsRepeat(chunk, count: m, channels: c.numChannels, size: c.imageSize) {
-                Ops.patchEmbed(chunk, count: m, channels: 1, size: c.imageSize, patch: c.patchSize, imageStride: imageSize,
+                Kernels.patchEmbed(chunk, count: m, channels: 1, size: c.imageSize, patch: c.patchSize, imageStride: imageSize,
                                weight: folded, cols: cols, out: patches)
             } else {
-                Ops.patchEmbed(chunk, count: m, channels: c.numChannels, size: c.imageSize, patch: c.patchSize,
+                Kernels.patchEmbed(chunk, count: m, channels: c.numChannels, size: c.imageSize, patch: c.patchSize,
                                weight: patchWeight, cols: cols, out: patches)
             }
-            let cls = classEmbedding.p, pos = positions.p
+            let cls = classEmbedding.pointer, pos = positions.pointer
             Parallel.forRanges(m, cost: t * d) { r in
                 for i in r {
                     let xi = x + i * t * d
-                    Ops.add(cls, pos, into: xi, count: d)
-                    for q in 0..<np { Ops.add(patches + (i * np + q) * d, pos + (q + 1) * d, into: xi + (q + 1) * d, count: d) }
+                    Kernels.add(cls, pos, into: xi, count: d)
+                    for q in 0..<np { Kernels.add(patches + (i * np + q) * d, pos + (q + 1) * d, into: xi + (q + 1) * d, count: d) }
                 }
             }
-            Ops.layerNorm(x, rows: m * t, width: d, gamma: preW.p, beta: preB.p, eps: transformer.eps, out: x)
+            Kernels.layerNorm(x, rows: m * t, width: d, gamma: preW.pointer, beta: preB.pointer, eps: transformer.eps, out: x)
             transformer.forward(x, seqs: m, len: t, causal: false, ws: ws, pooledFirstToken: true)
             let pooled = ws.pooled.reserve(m * d)
-            Ops.layerNorm(x, rows: m, width: d, gamma: postW.p, beta: postB.p, eps: transformer.eps, out: pooled, ldx: t * d)
+            Kernels.layerNorm(x, rows: m, width: d, gamma: postW.pointer, beta: postB.pointer, eps: transformer.eps, out: pooled, ldx: t * d)
             projection.apply(pooled, rows: m, bias: nil, out: out + start * projectionDim)
             start += m
         }

@@ -81,7 +81,7 @@ public struct CrossModalDecoder: Sendable {
         }
         var out = Tensor(zeros: [batch, d])
         out.data.withUnsafeMutableBufferPointer { o in
-            Ops.layerNorm(z, rows: batch, width: d, gamma: normW.p, beta: normB.p, eps: eps, out: o.baseAddress!)
+            Kernels.layerNorm(z, rows: batch, width: d, gamma: normW.pointer, beta: normB.pointer, eps: eps, out: o.baseAddress!)
         }
         return out
     }
@@ -96,19 +96,19 @@ public struct CrossModalDecoder: Sendable {
         let y = ws.y.reserve(n * d), v = ws.v.reserve(n * d), q = ws.q.reserve(n * d), att = ws.att.reserve(n * d)
         let kv = ws.kv.reserve(n * tmax * 2 * d), h = ws.h.reserve(n * ffn)
         // self-attention over the single query token: softmax of one score is 1, so SA(y) = out(v(y)).
-        Ops.layerNorm(z, rows: n, width: d, gamma: l.n1w.p, beta: l.n1b.p, eps: eps, out: y)
-        l.saV.apply(y, rows: n, bias: l.saB.p + 2 * d, out: v)
-        l.saOut.apply(v, rows: n, bias: l.saOutB.p, out: z, accumulate: true)
+        Kernels.layerNorm(z, rows: n, width: d, gamma: l.n1w.pointer, beta: l.n1b.pointer, eps: eps, out: y)
+        l.saV.apply(y, rows: n, bias: l.saB.pointer + 2 * d, out: v)
+        l.saOut.apply(v, rows: n, bias: l.saOutB.pointer, out: z, accumulate: true)
         // cross-attention: q from LN2(z), keys and values from the modality features
-        Ops.layerNorm(z, rows: n, width: d, gamma: l.n2w.p, beta: l.n2b.p, eps: eps, out: y)
-        l.caQ.apply(y, rows: n, bias: l.caB.p, out: q)
-        l.caKV.apply(x, rows: n * tmax, bias: l.caB.p + d, out: kv)
-        Ops.attention(q: q, ldq: d, k: kv, ldk: 2 * d, v: kv + d, ldv: 2 * d, out: att, ldo: d, batch: n, qLen: 1,
+        Kernels.layerNorm(z, rows: n, width: d, gamma: l.n2w.pointer, beta: l.n2b.pointer, eps: eps, out: y)
+        l.caQ.apply(y, rows: n, bias: l.caB.pointer, out: q)
+        l.caKV.apply(x, rows: n * tmax, bias: l.caB.pointer + d, out: kv)
+        Kernels.attention(q: q, ldq: d, k: kv, ldk: 2 * d, v: kv + d, ldv: 2 * d, out: att, ldo: d, batch: n, qLen: 1,
                       kvLen: tmax, heads: heads, headDim: hd, scale: 1 / Float(hd).squareRoot(), keyLengths: lengths)
-        l.caOut.apply(att, rows: n, bias: l.caOutB.p, out: z, accumulate: true)
+        l.caOut.apply(att, rows: n, bias: l.caOutB.pointer, out: z, accumulate: true)
         // feed-forward
-        Ops.layerNorm(z, rows: n, width: d, gamma: l.n3w.p, beta: l.n3b.p, eps: eps, out: y)
-        l.l1.apply(y, rows: n, bias: l.l1b.p, out: h, activation: .gelu)
-        l.l2.apply(h, rows: n, bias: l.l2b.p, out: z, accumulate: true)
+        Kernels.layerNorm(z, rows: n, width: d, gamma: l.n3w.pointer, beta: l.n3b.pointer, eps: eps, out: y)
+        l.l1.apply(y, rows: n, bias: l.l1b.pointer, out: h, activation: .gelu)
+        l.l2.apply(h, rows: n, bias: l.l2b.pointer, out: z, accumulate: true)
     }
 }

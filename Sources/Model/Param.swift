@@ -5,13 +5,13 @@ import Tensor
 public final class Param: @unchecked Sendable {
     public let shape: [Int]
     public let count: Int
-    public let p: UnsafeMutablePointer<Float>
+    public let pointer: UnsafeMutablePointer<Float>
 
     public init(_ t: Tensor) {
         shape = t.shape
         count = t.count
-        p = .allocate(capacity: max(count, 1))
-        t.data.withUnsafeBufferPointer { p.initialize(from: $0.baseAddress!, count: count) }
+        pointer = .allocate(capacity: max(count, 1))
+        t.data.withUnsafeBufferPointer { pointer.initialize(from: $0.baseAddress!, count: count) }
     }
 
     /// Rows of several tensors stacked along dimension 0 (e.g. q, k, v weights into one [3D, D]).
@@ -19,7 +19,7 @@ public final class Param: @unchecked Sendable {
         self.init(Tensor.concat(parts))
     }
 
-    deinit { p.deallocate() }
+    deinit { pointer.deallocate() }
 
-    public var tensor: Tensor { Tensor(shape: shape, data: Array(UnsafeBufferPointer(start: p, count: count))) }
+    public var tensor: Tensor { Tensor(shape: shape, data: Array(UnsafeBufferPointer(start: pointer, count: count))) }
 }

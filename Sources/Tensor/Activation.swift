@@ -32,7 +32,7 @@ public enum Activation: String, Sendable, Codable {
     }
 }
 
-extension Ops {
+extension Kernels {
     /// Applies `act` in place to a [rows, cols] block with leading dimension `ld`, after adding `bias` [cols]
     /// when given (bias and activation fused into one pass).
     public static func activate(_ p: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ld: Int, _ act: Activation,

@@ -1,5 +1,5 @@
 // Elementwise sum of two float runs, 8 lanes at a time (embedding + position rows).
-extension Ops {
+extension Kernels {
     /// out[j] = a[j] + b[j] for j < count; out may alias a or b.
     @inline(__always)
     public static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {

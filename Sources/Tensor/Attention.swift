@@ -2,7 +2,7 @@
 // read straight out of packed/strided projection buffers; causal and key-padding masks.
 import Dispatch
 
-extension Ops {
+extension Kernels {
     /// Multi-head attention for `batch` sequences.
     ///
     /// Query row i of sequence b, head h is `q + (b·qLen + i)·ldq + h·headDim` (K and V likewise with

@@ -1,5 +1,5 @@
 // LayerNorm over the last dimension, 8 lanes at a time, rows in parallel; out may alias x.
-extension Ops {
+extension Kernels {
     /// y[i,:] = (x[i,:] − mean) / sqrt(var + eps) · gamma + beta (biased variance, as PyTorch).
     public static func layerNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int,
                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,

@@ -1,9 +1,10 @@
 // Matrix products over OpenBLAS: sgemm wrapper and the fused linear layer (bias, accumulate, activation).
 import COpenBLAS
 
-public enum Ops {}
+/// The compute kernels on raw buffers: matrix products, attention, LayerNorm, softmax, activations (one extension per file).
+public enum Kernels {}
 
-extension Ops {
+extension Kernels {
     /// C = alpha · op(A) · op(B) + beta · C, row-major (cblas_sgemm).
     @inline(__always)
     public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,

@@ -52,7 +52,7 @@ public final class PackedWeight: @unchecked Sendable {
         if let onednn {
             onednn.run(x, rows: rows, lda: lda, bias: bias, out: y, ldc: ldc, accumulate: accumulate, activation: activation)
         } else {
-            Ops.linear(x, rows: rows, inFeatures: inFeatures, weight: fp32!, outFeatures: outFeatures, bias: bias, out: y,
+            Kernels.linear(x, rows: rows, inFeatures: inFeatures, weight: fp32!, outFeatures: outFeatures, bias: bias, out: y,
                        accumulate: accumulate, activation: activation, lda: lda, ldc: ldc)
         }
     }

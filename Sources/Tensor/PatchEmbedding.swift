@@ -1,5 +1,5 @@
 // Patch embedding of a batch of images as one GEMM: im2col of all images, then the packed conv weight.
-extension Ops {
+extension Kernels {
     /// Images [n, channels, size, size] → patch features [n · P, hidden], P = (size/patch)², patches in
     /// row-major order; `weight` is the conv kernel [hidden, channels · patch · patch] (stride = patch, no bias).
     /// `cols` must hold n · P · channels · patch² floats.

@@ -2,7 +2,7 @@
 // max, exp and sum 8 lanes at a time.
 import Foundation
 
-extension Ops {
+extension Kernels {
     /// In-place softmax of one row over columns 0..<valid; columns valid..<cols are set to 0.
     /// A row with no valid column becomes all zeros (never NaN).
     @inline(__always)

@@ -143,11 +143,11 @@ struct Bench: ParsableCommand {
         let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
         defer { a.deallocate(); b.deallocate(); c.deallocate() }
         a.initialize(repeating: 0.5, count: m * k); b.initialize(repeating: 0.25, count: n * k)
-        Ops.sgemm(transB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: c, ldc: n)   // warm-up
+        Kernels.sgemm(transB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: c, ldc: n)   // warm-up
         var best = Double.infinity
         for _ in 0..<3 {
             let s = Date()
-            Ops.sgemm(transB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: c, ldc: n)
+            Kernels.sgemm(transB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: c, ldc: n)
             best = min(best, Date().timeIntervalSince(s))
         }
         return 2 * Double(m) * Double(n) * Double(k) / best / 1e9

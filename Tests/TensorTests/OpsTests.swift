@@ -24,7 +24,7 @@ func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
     @Test func linearMatchesNaive() {
         let x = randomTensor([37, 19], seed: 1), w = randomTensor([23, 19], seed: 2), b = randomTensor([23], seed: 3)
         for act in [Activation.identity, .quickGelu, .gelu] {
-            let y = Ops.linear(x, weight: w, bias: b, activation: act)
+            let y = Kernels.linear(x, weight: w, bias: b, activation: act)
             var ref = [Float](repeating: 0, count: 37 * 23)
             for i in 0..<37 { for o in 0..<23 {
                 var s = b.data[o]
@@ -40,10 +40,10 @@ func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
         let x = randomTensor([5, 8], seed: 4), w = randomTensor([6, 8], seed: 5), b = randomTensor([6], seed: 6)
         var y = randomTensor([5, 6], seed: 7)
         let before = y
-        let plain = Ops.linear(x, weight: w, bias: b)
+        let plain = Kernels.linear(x, weight: w, bias: b)
         x.data.withUnsafeBufferPointer { xp in w.data.withUnsafeBufferPointer { wp in b.data.withUnsafeBufferPointer { bp in
             y.data.withUnsafeMutableBufferPointer { yp in
-                Ops.linear(xp.baseAddress!, rows: 5, inFeatures: 8, weight: wp.baseAddress!, outFeatures: 6,
+                Kernels.linear(xp.baseAddress!, rows: 5, inFeatures: 8, weight: wp.baseAddress!, outFeatures: 6,
                            bias: bp.baseAddress!, out: yp.baseAddress!, accumulate: true)
             }
         } } }
@@ -61,7 +61,7 @@ func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
     @Test func softmaxMasksAndNormalises() {
         let x = Tensor(shape: [3, 4], data: [1, 2, 3, 4, 0, 0, 100, 0, 5, 5, 5, 5])
         let mask: [Bool] = [true, true, false, false, true, true, false, true, false, false, false, false]
-        let y = Ops.softmax(x, mask: mask)
+        let y = Kernels.softmax(x, mask: mask)
         let e = exp(Float(1))
         #expect(abs(y.data[0] - 1 / (1 + e)) < 1e-6)
         #expect(abs(y.data[1] - e / (1 + e)) < 1e-6)
@@ -69,13 +69,13 @@ func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
         #expect(y.data[6] == 0, "masked 100 must not take part")
         #expect(abs(y.data[4] - 1.0 / 3) < 1e-6)
         #expect(y.data[8..<12].allSatisfy { $0 == 0 }, "a fully masked row is all zeros, not NaN")
-        let plain = Ops.softmax(x)
+        let plain = Kernels.softmax(x)
         #expect(abs(plain.data[0..<4].reduce(0, +) - 1) < 1e-6)
     }
 
     @Test func layerNormMatchesNaive() {
         let x = randomTensor([9, 33], seed: 8), g = randomTensor([33], seed: 9), b = randomTensor([33], seed: 10)
-        let y = Ops.layerNorm(x, gamma: g, beta: b, eps: 1e-5)
+        let y = Kernels.layerNorm(x, gamma: g, beta: b, eps: 1e-5)
         var ref = [Float](repeating: 0, count: x.count)
         for i in 0..<9 {
             let row = x.data[(i * 33)..<((i + 1) * 33)].map(Double.init)
@@ -110,7 +110,7 @@ func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
         qkv.data.withUnsafeBufferPointer { p in
             out.withUnsafeMutableBufferPointer { o in
                 let base = p.baseAddress!
-                Ops.attention(q: base, ldq: 3 * width, k: base + width, ldk: 3 * width, v: base + 2 * width, ldv: 3 * width,
+                Kernels.attention(q: base, ldq: 3 * width, k: base + width, ldk: 3 * width, v: base + 2 * width, ldv: 3 * width,
                               out: o.baseAddress!, ldo: width, batch: batch, qLen: L, kvLen: L, heads: heads, headDim: d,
                               scale: 0.5, causal: causal, keyLengths: lengths)
             }
@@ -136,7 +136,7 @@ func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
         var out = [Float](repeating: 0, count: n * g * g * hidden)
         img.data.withUnsafeBufferPointer { ip in
             cols.withUnsafeMutableBufferPointer { cp in out.withUnsafeMutableBufferPointer { op in
-                Ops.patchEmbed(ip.baseAddress!, count: n, channels: c, size: size, patch: p, weight: packed,
+                Kernels.patchEmbed(ip.baseAddress!, count: n, channels: c, size: size, patch: p, weight: packed,
                                cols: cp.baseAddress!, out: op.baseAddress!)
             } }
         }
@@ -155,7 +155,7 @@ func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
         var worst: Float = 0
         var x: Float = -87
         while x < 88 {
-            let v = Ops.vexp(SIMD8<Float>(repeating: x) + SIMD8<Float>(0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07))
+            let v = Kernels.vexp(SIMD8<Float>(repeating: x) + SIMD8<Float>(0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07))
             for k in 0..<8 {
                 let ref = expf(x + Float(k) * 0.01)
                 worst = max(worst, abs(v[k] - ref) / ref)
@@ -165,7 +165,7 @@ func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
         #expect(worst < 5e-7, "relative error \(worst)")
         // quick_gelu over a row with a tail (not a multiple of 8) equals the scalar formula
         let t = randomTensor([3, 21], seed: 30)
-        let y = Ops.activate(Tensor(shape: t.shape, data: t.data.map { $0 * 12 }), .quickGelu)
+        let y = Kernels.activate(Tensor(shape: t.shape, data: t.data.map { $0 * 12 }), .quickGelu)
         let ref = t.data.map { Activation.quickGelu.apply($0 * 12) }
         #expect(maxDiff(y.data, ref) < 1e-5)
     }
