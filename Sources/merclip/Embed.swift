@@ -32,11 +32,7 @@ struct Embed: ParsableCommand {
     @Option(help: "Output .npy file.")
     var output: String
 
-    @Option(help: "Matrix-product precision: fp32, bf16, int8 or auto (the fastest on this CPU; env MERCLIP_PRECISION, default fp32).")
-    var precision: String?
-
-    @Option(help: "BLAS threads (default: MERCLIP_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
         let given = [pixels != nil, tokenIdsFile != nil, !text.isEmpty].filter { $0 }.count
@@ -44,8 +40,7 @@ struct Embed: ParsableCommand {
     }
 
     func run() throws {
-        try Setting().applyBLASThreads(threads)
-        let dir = try EncoderDirectory(model, precision: try Setting().precision(precision))
+        let dir = try EncoderDirectory(model, precision: try engineOptions.apply())
         let out: Tensor
         if let pixels {
             out = try dir.vision.embed(try Npy.readFloat(pixels))
