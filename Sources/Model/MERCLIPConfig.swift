@@ -59,7 +59,8 @@ public struct MERCLIPConfig: DefaultedConfig, Sendable, Equatable {
         var c: MERCLIPConfig
         do {
             let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-            guard object?["format"] is String else {
+            guard let object else { throw ModelError.config("the file is not a JSON object") }
+            guard object["format"] is String else {
                 throw ModelError.config("format is missing: a model directory's config.json says \"format\": \"\(formatName)\"")
             }
             c = try MERCLIPConfig.decode(withDefaults: data)
