@@ -3,16 +3,16 @@ import Foundation
 
 /// Text encoder: HF `CLIPTextConfig`. Missing keys take the ViT-B/32 text tower's values.
 public struct TextConfig: DefaultedConfig, Sendable, Equatable {
-    public var vocabSize = 49408
-    public var hiddenSize = 512
-    public var intermediateSize = 2048
-    public var numHiddenLayers = 12
-    public var numAttentionHeads = 8
+    /// Token ids run from 0 to vocabSize − 1; the start and end tokens mark every sequence.
+    public var vocabSize = 49408, bosTokenId = 49406, eosTokenId = 49407
+    /// Token width, and the MLP's inner width.
+    public var hiddenSize = 512, intermediateSize = 2048
+    /// Transformer layers, and attention heads (they divide the width).
+    public var numHiddenLayers = 12, numAttentionHeads = 8
+    /// The longest sequence, start and end tokens included (the position table's length).
     public var maxPositionEmbeddings = 77
-    public var hiddenAct = "quick_gelu"
-    public var layerNormEps = 1e-5
-    public var bosTokenId = 49406
-    public var eosTokenId = 49407
+    /// The MLP's activation (quick_gelu or gelu) and the LayerNorm epsilon.
+    public var hiddenAct = "quick_gelu", layerNormEps = 1e-5
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size", hiddenSize = "hidden_size", intermediateSize = "intermediate_size"

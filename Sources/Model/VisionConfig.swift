@@ -12,15 +12,14 @@ func validateTransformer(_ what: String, hiddenSize: Int, heads: Int, act: Strin
 
 /// Image (and spectrogram) encoder: HF `CLIPVisionConfig`. Missing keys take the ViT-B/32 values.
 public struct VisionConfig: DefaultedConfig, Sendable, Equatable {
-    public var hiddenSize = 768
-    public var intermediateSize = 3072
-    public var numHiddenLayers = 12
-    public var numAttentionHeads = 12
-    public var imageSize = 224
-    public var patchSize = 32
-    public var numChannels = 3
-    public var hiddenAct = "quick_gelu"
-    public var layerNormEps = 1e-5
+    /// Token width, and the MLP's inner width.
+    public var hiddenSize = 768, intermediateSize = 3072
+    /// Transformer layers, and attention heads (they divide the width).
+    public var numHiddenLayers = 12, numAttentionHeads = 12
+    /// The input's side and the patch side in pixels; a spectrogram image is fed at the same size.
+    public var imageSize = 224, patchSize = 32, numChannels = 3
+    /// The MLP's activation (quick_gelu or gelu) and the LayerNorm epsilon.
+    public var hiddenAct = "quick_gelu", layerNormEps = 1e-5
 
     enum CodingKeys: String, CodingKey {
         case hiddenSize = "hidden_size", intermediateSize = "intermediate_size", numHiddenLayers = "num_hidden_layers"

@@ -20,16 +20,16 @@ struct Embed: ParsableCommand {
     @Option(help: "Model directory (HF CLIP or MER-CLIP).")
     var model: String
 
-    @Option(help: "Images as .npy float32 [N, 3, S, S].")
+    @Option(help: ArgumentHelp("Images as .npy float32 [N, 3, S, S].", valueName: "images.npy"))
     var pixels: String?
 
-    @Option(help: "File with one line of token ids per text.")
+    @Option(help: ArgumentHelp("File with one line of token ids per text.", valueName: "file"))
     var tokenIdsFile: String?
 
-    @Option(parsing: .upToNextOption, help: "Texts to embed.")
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Texts to embed.", valueName: "text"))
     var text: [String] = []
 
-    @Option(help: "Output .npy file.")
+    @Option(help: ArgumentHelp("Output .npy file: float32 [N, projection_dim].", valueName: "out.npy"))
     var output: String
 
     @OptionGroup var engineOptions: EngineOptions
