@@ -32,6 +32,10 @@ public struct MERCLIPConfig: DefaultedConfig, Sendable, Equatable {
             throw ModelError.config("format is \"\(format)\", expected \"\(MERCLIPConfig.formatName)\"")
         }
         try vision.validate("vision"); try audio.validate("audio"); try text.validate("text")
+        guard preprocess.audio.nMels == audio.imageSize else {
+            throw ModelError.config("preprocess.audio.n_mels \(preprocess.audio.nMels) must equal audio.image_size "
+                                    + "\(audio.imageSize): a spectrogram image has one row per mel band")
+        }
         guard Set(fusionOrder) == Set(Modality.allCases), fusionOrder.count == 3 else {
             throw ModelError.config("fusion_order \(fusionOrder.map(\.rawValue)) is not a permutation of language, vision, audio")
         }

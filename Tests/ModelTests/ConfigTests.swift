@@ -13,7 +13,7 @@ import Testing
     @Test func missingKeysTakeDefaultsAtEveryDepth() throws {
         let path = try write("""
             {"format": "merclip-model/1", "name": "m", "vision": {"hidden_size": 64, "num_attention_heads": 4},
-             "preprocess": {"audio": {"n_mels": 32, "std": null}}, "decoder": {}}
+             "preprocess": {"audio": {"hop_length": 256, "std": null}}, "decoder": {}}
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let c = try MERCLIPConfig.load(path)
@@ -22,7 +22,7 @@ import Testing
         #expect(c.vision.hiddenSize == 64 && c.vision.numAttentionHeads == 4)
         #expect(c.vision.intermediateSize == 3072 && c.vision.patchSize == 32 && c.vision.hiddenAct == "quick_gelu")
         #expect(c.audio == d.audio && c.text == d.text && c.decoder == d.decoder)
-        #expect(c.preprocess.audio.nMels == 32 && c.preprocess.audio.std == 4.0 && c.preprocess.audio.hopLength == 512)
+        #expect(c.preprocess.audio.hopLength == 256 && c.preprocess.audio.std == 4.0 && c.preprocess.audio.nMels == 224)
         #expect(c.preprocess.frames == 12 && c.preprocess.imageMean == d.preprocess.imageMean)
         #expect(c.tasks == TaskConfig.known)
     }
@@ -48,6 +48,15 @@ import Testing
         #expect(message(wrongType).contains("hidden_size") && message(wrongType).contains(wrongType))
         #expect(message(noFormat).contains("format is missing"))
         #expect(message(notObject).contains("not a JSON object"))
+    }
+
+    @Test func spectrogramRowsMustMatchTheAudioEncoder() throws {
+        var c = MERCLIPConfig()
+        c.audio.imageSize = 32; c.audio.patchSize = 8
+        #expect(throws: ModelError.self) { try c.validate() }
+        do { try c.validate() } catch { #expect("\(error)".contains("n_mels 224 must equal audio.image_size 32")) }
+        c.preprocess.audio.nMels = 32
+        try c.validate()
     }
 
     @Test func hfConfigNeedsBothTowersAndFillsTheRest() throws {
