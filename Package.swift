@@ -41,9 +41,10 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Model", dependencies: ["Tensor"]),
         // Optimised in debug builds too: the frame resampler's vector code is ~100× slower unoptimised.
-        .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", "Tensor"],
+        .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", "Tensor",
+                                              .product(name: "Logging", package: "swift-log")],
                 swiftSettings: [.unsafeFlags(["-O"])]),
-        .target(name: "Kafka", dependencies: ["CRDKafka"]),
+        .target(name: "Kafka", dependencies: ["CRDKafka", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Sinks", dependencies: ["CLibPQ"]),
         .target(name: "Worker", dependencies: ["Kafka", "Sinks", "Media", "Model", "Tensor",
                                                .product(name: "Logging", package: "swift-log")]),

@@ -304,6 +304,7 @@ class MerClip(nn.Module):
                "projection_dim": hc.get("projection_dim", 512), "vision": vision, "audio": dict(vision), "text": text,
                "decoder": {**DECODER_DEFAULT, **(decoder or {})}, "fusion_order": list(MODALITIES), "context_length": 8,
                "preprocess": copy.deepcopy(PREPROCESS_DEFAULT), "tasks": copy.deepcopy(tasks or DEFAULT_TASKS)}
+        cfg["preprocess"]["audio"]["n_mels"] = vision["image_size"]   # one spectrogram row per mel band
         torch.manual_seed(seed)
         m = cls(cfg)
         src = _read_safetensors_dir(clip_dir)

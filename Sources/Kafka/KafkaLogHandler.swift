@@ -1,5 +1,6 @@
-// KafkaLogHandler: where librdkafka's own log lines go, instead of its default stderr format.
+// KafkaLogHandler: where librdkafka's own log lines go: a handler when one is set, else swift-log (label merclip.kafka).
 import Foundation
+import Logging
 
 public enum KafkaLogHandler {
     /// Receives a librdkafka log line: syslog level (3 error, 4 warning, 6 info, 7 debug), the
@@ -14,9 +15,24 @@ public enum KafkaLogHandler {
         if let h = box.lock.withLock({ box.handler }) {
             h(Int(level), client, facility, message)
         } else {
-            FileHandle.standardError.write(Data("%\(level)|\(facility)|\(client): \(message)\n".utf8))
+            fallback.log(level: logLevel(syslog: Int(level)), "\(message)",
+                         metadata: ["client": .string(client), "facility": .string(facility)])
         }
     }
+
+    /// swift-log's level for a syslog level: ≤ 3 error, 4 warning, 5 notice, 6 info, 7 debug.
+    public static func logLevel(syslog level: Int) -> Logger.Level {
+        switch level {
+        case ...2: .critical
+        case 3: .error
+        case 4: .warning
+        case 5: .notice
+        case 6: .info
+        default: .debug
+        }
+    }
+
+    private static let fallback = Logger(label: "merclip.kafka")
 
     private final class Box: @unchecked Sendable {
         let lock = NSLock()

@@ -1,9 +1,11 @@
-// FFmpeg's log routed through merclip: silent unless MERCLIP_FFMPEG_LOG is set; the last error kept per thread.
+// FFmpeg's log routed through swift-log (label merclip.ffmpeg): silent unless MERCLIP_FFMPEG_LOG is set; the last
+// error kept per thread for the error messages.
 import CFFmpeg
 import Foundation
+import Logging
 
 enum FFmpegLog {
-    /// -1: print nothing; else the highest level printed to stderr.
+    /// -1: log nothing; else the highest FFmpeg level logged.
     fileprivate static let printLevel: Int32 = {
         guard let v = ProcessInfo.processInfo.environment["MERCLIP_FFMPEG_LOG"] else { return -1 }
         return v.hasPrefix("d") ? AV_LOG_DEBUG : AV_LOG_WARNING
@@ -28,9 +30,16 @@ enum FFmpegLog {
         return p
     }
 
+    fileprivate static let logger: Logger = {
+        var logger = Logger(label: "merclip.ffmpeg")
+        logger.logLevel = .debug
+        return logger
+    }()
+
     private static let installed: Bool = {
         _ = printLevel
         _ = key
+        _ = logger
         av_log_set_callback { avcl, level, fmt, args in
             guard level <= AV_LOG_ERROR || level <= FFmpegLog.printLevel, let fmt, let args else { return }
             var line = [CChar](repeating: 0, count: 1024)
@@ -47,7 +56,11 @@ enum FFmpegLog {
                 _ = text.withCString { strncpy(buf, $0, 511) }
                 buf[511] = 0
             }
-            if level <= FFmpegLog.printLevel { FileHandle.standardError.write(Data(FFmpegLog.string(line).utf8)) }
+            if level <= FFmpegLog.printLevel {
+                let text = FFmpegLog.string(line).trimmingCharacters(in: .whitespacesAndNewlines)
+                FFmpegLog.logger.log(level: level <= AV_LOG_ERROR ? .error : level <= AV_LOG_WARNING ? .warning : .debug,
+                                     "\(text)")
+            }
         }
         return true
     }()

@@ -1,119 +1,9 @@
-// The MER-CLIP model directory's config.json (format "merclip-model/1"), Codable with the documented defaults.
+// The MER-CLIP model directory's config.json (format "merclip-model/1"), with the documented defaults.
 import Foundation
 import Tensor
 
-public enum Modality: String, Codable, Sendable, CaseIterable {
-    case language, vision, audio
-}
-
-public enum TaskKind: String, Codable, Sendable {
-    case multiLabel = "multi_label"
-    case singleLabel = "single_label"
-}
-
-public struct TaskConfig: Codable, Sendable, Equatable {
-    public var name: String
-    public var kind: TaskKind
-    /// The query word ("Emotion"); "" for none.
-    public var query: String
-    /// Decision threshold of a multi_label task (default 0.6); nil for single_label.
-    public var threshold: Double?
-    public var labels: [String]
-
-    public init(name: String, kind: TaskKind, query: String = "", threshold: Double? = nil, labels: [String]) {
-        self.name = name; self.kind = kind; self.query = query; self.labels = labels
-        self.threshold = kind == .multiLabel ? (threshold ?? 0.6) : nil
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(name: try c.decode(String.self, forKey: .name), kind: try c.decode(TaskKind.self, forKey: .kind),
-                  query: try c.value(.query, ""), threshold: try c.decodeIfPresent(Double.self, forKey: .threshold),
-                  labels: try c.decode([String].self, forKey: .labels))
-    }
-
-    public static let emotion = TaskConfig(name: "emotion", kind: .multiLabel, query: "Emotion", threshold: 0.6,
-                                           labels: ["happy", "sad", "angry", "surprise", "disgust", "fear"])
-    public static let sentiment = TaskConfig(name: "sentiment", kind: .singleLabel, query: "Sentiment",
-                                             labels: ["positive", "negative"])
-    public static let known = [emotion, sentiment]
-}
-
-public struct DecoderConfig: Codable, Sendable, Equatable {
-    public var numAttentionHeads = 8
-    public var intermediateSize = 2048
-    public var hiddenAct = "gelu"
-    public var layerNormEps = 1e-5
-
-    enum CodingKeys: String, CodingKey {
-        case numAttentionHeads = "num_attention_heads", intermediateSize = "intermediate_size"
-        case hiddenAct = "hidden_act", layerNormEps = "layer_norm_eps"
-    }
-
-    public init() {}
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        numAttentionHeads = try c.value(.numAttentionHeads, 8)
-        intermediateSize = try c.value(.intermediateSize, 2048)
-        hiddenAct = try c.value(.hiddenAct, "gelu")
-        layerNormEps = try c.value(.layerNormEps, 1e-5)
-    }
-}
-
-public struct AudioPreprocessConfig: Codable, Sendable, Equatable {
-    public var sampleRate = 16000
-    public var windowSeconds = 2.0
-    public var maxWindows = 12
-    public var nFft = 1024
-    public var hopLength = 512
-    public var nMels = 224
-    public var fMin = 20.0
-    public var fMax = 8000.0
-    public var mean = -4.0
-    public var std = 4.0
-
-    enum CodingKeys: String, CodingKey {
-        case sampleRate = "sample_rate", windowSeconds = "window_seconds", maxWindows = "max_windows", nFft = "n_fft"
-        case hopLength = "hop_length", nMels = "n_mels", fMin = "f_min", fMax = "f_max", mean, std
-    }
-
-    public init() {}
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = AudioPreprocessConfig()
-        sampleRate = try c.value(.sampleRate, d.sampleRate); windowSeconds = try c.value(.windowSeconds, d.windowSeconds)
-        maxWindows = try c.value(.maxWindows, d.maxWindows); nFft = try c.value(.nFft, d.nFft)
-        hopLength = try c.value(.hopLength, d.hopLength); nMels = try c.value(.nMels, d.nMels)
-        fMin = try c.value(.fMin, d.fMin); fMax = try c.value(.fMax, d.fMax)
-        mean = try c.value(.mean, d.mean); std = try c.value(.std, d.std)
-    }
-}
-
-public struct PreprocessConfig: Codable, Sendable, Equatable {
-    public var frames = 12
-    public var imageMean = [0.48145466, 0.4578275, 0.40821073]
-    public var imageStd = [0.26862954, 0.26130258, 0.27577711]
-    public var audio = AudioPreprocessConfig()
-    public var maxTextTokens = 77
-
-    enum CodingKeys: String, CodingKey {
-        case frames, imageMean = "image_mean", imageStd = "image_std", audio, maxTextTokens = "max_text_tokens"
-    }
-
-    public init() {}
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = PreprocessConfig()
-        frames = try c.value(.frames, d.frames); imageMean = try c.value(.imageMean, d.imageMean)
-        imageStd = try c.value(.imageStd, d.imageStd); audio = try c.value(.audio, d.audio)
-        maxTextTokens = try c.value(.maxTextTokens, d.maxTextTokens)
-    }
-}
-
-public struct MERCLIPConfig: Codable, Sendable, Equatable {
+/// The whole config.json: encoders, decoder, fusion order, preprocessing and tasks. Missing keys take defaults.
+public struct MERCLIPConfig: DefaultedConfig, Sendable, Equatable {
     public static let formatName = "merclip-model/1"
     public var format = MERCLIPConfig.formatName
     public var name = "merclip"
@@ -136,26 +26,16 @@ public struct MERCLIPConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = MERCLIPConfig()
-        format = try c.decode(String.self, forKey: .format)
-        name = try c.value(.name, d.name); version = try c.value(.version, d.version)
-        trained = try c.value(.trained, false); projectionDim = try c.value(.projectionDim, 512)
-        vision = try c.value(.vision, d.vision); audio = try c.value(.audio, d.audio); text = try c.value(.text, d.text)
-        self.decoder = try c.value(.decoder, d.decoder)
-        fusionOrder = try c.value(.fusionOrder, d.fusionOrder); contextLength = try c.value(.contextLength, 8)
-        preprocess = try c.value(.preprocess, d.preprocess)
-        tasks = try c.decodeIfPresent([TaskConfig].self, forKey: .tasks) ?? d.tasks
-        if tasks.isEmpty { tasks = d.tasks }
-    }
-
     /// Checks what the engine relies on; errors name the key.
     public func validate() throws {
         guard format == MERCLIPConfig.formatName else {
             throw ModelError.config("format is \"\(format)\", expected \"\(MERCLIPConfig.formatName)\"")
         }
         try vision.validate("vision"); try audio.validate("audio"); try text.validate("text")
+        guard preprocess.audio.nMels == audio.imageSize else {
+            throw ModelError.config("preprocess.audio.n_mels \(preprocess.audio.nMels) must equal audio.image_size "
+                                    + "\(audio.imageSize): a spectrogram image has one row per mel band")
+        }
         guard Set(fusionOrder) == Set(Modality.allCases), fusionOrder.count == 3 else {
             throw ModelError.config("fusion_order \(fusionOrder.map(\.rawValue)) is not a permutation of language, vision, audio")
         }
@@ -180,10 +60,18 @@ public struct MERCLIPConfig: Codable, Sendable, Equatable {
 
     public static func load(_ path: String) throws -> MERCLIPConfig {
         guard let data = FileManager.default.contents(atPath: path) else { throw ModelError.io("\(path): cannot read: \(whyUnreadable(path))") }
-        let c: MERCLIPConfig
-        do { c = try JSONDecoder().decode(MERCLIPConfig.self, from: data) } catch {
+        var c: MERCLIPConfig
+        do {
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            guard let object else { throw ModelError.config("the file is not a JSON object") }
+            guard object["format"] is String else {
+                throw ModelError.config("format is missing: a model directory's config.json says \"format\": \"\(formatName)\"")
+            }
+            c = try MERCLIPConfig.decode(withDefaults: data)
+        } catch let e as ModelError { throw ModelError.config("\(path): \(e)") } catch {
             throw ModelError.config("\(path): \(error)")
         }
+        if c.tasks.isEmpty { c.tasks = TaskConfig.known }
         do { try c.validate() } catch let e as ModelError { throw ModelError.config("\(path): \(e)") }
         return c
     }

@@ -63,6 +63,7 @@ public enum ModelFactory {
         c.name = name; c.version = version; c.trained = false
         c.projectionDim = hf.projectionDim
         c.vision = hf.vision; c.audio = hf.vision; c.text = hf.text
+        c.preprocess.audio.nMels = hf.vision.imageSize   // a spectrogram image is n_mels rows × image_size columns
         c.text.bosTokenId = tokenizer.sos; c.text.eosTokenId = tokenizer.eos
         c.tasks = tasks
         try c.validate()

@@ -14,10 +14,10 @@ struct BatchOutput {
 
     struct Failed {
         let message: KafkaMessage
-        let segmentID: String?
-        let streamID: String?
-        let stage: String
-        let errorClass: String
+        /// The event's ids, when it parsed far enough to have them.
+        let segmentID: String?, streamID: String?
+        /// Where it failed ("decode", "media", "model", "postgres", "kafka") and the error class of the DLQ header.
+        let stage: String, errorClass: String
         let reason: String
         let replayID: String?
         var dlq: DLQRecord

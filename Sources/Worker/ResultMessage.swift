@@ -7,13 +7,13 @@ import Sinks
 struct ResultMessage {
     let event: SegmentEvent
     let scores: SegmentScore
-    let modelName: String
-    let modelVersion: String
-    let modelTrained: Bool
+    /// The scoring model as the results name it; `modelTrained` false marks a random-weight model.
+    let modelName: String, modelVersion: String, modelTrained: Bool
+    /// The consumed message, and the replay run that re-sent it (nil for live traffic).
     let message: KafkaMessage
     let replayID: String?
-    let mediaMs: Double
-    let modelMs: Double
+    /// Milliseconds spent on the media (download included) and in the model (the segment's share of its batch).
+    let mediaMs: Double, modelMs: Double
     let scoredAt: Date
 
     init<S: SegmentScorer>(event: SegmentEvent, scores: SegmentScore, scorer: S, message: KafkaMessage,

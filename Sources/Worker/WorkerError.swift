@@ -2,14 +2,14 @@
 
 public struct WorkerError: Error, Sendable, CustomStringConvertible {
     public enum Class: String, Sendable {
-        case badJSON = "event.bad_json"
-        case schema = "event.schema"
-        case mediaNotAllowed = "media.not_allowed"
-        case mediaUnreadable = "media.unreadable"
-        case mediaTooLarge = "media.too_large"
-        case mediaNotAFile = "media.not_a_file"
-        case mediaTimeout = "media.download_timeout"
+        /// The event is not JSON, or breaks the segment-event schema (a field missing, mistyped or out of range).
+        case badJSON = "event.bad_json", schema = "event.schema"
+        /// The event names a label set this worker was not given.
         case labelSet = "event.unknown_label_set"
+        /// The media URI's scheme or host is not allowed, or it cannot be read.
+        case mediaNotAllowed = "media.not_allowed", mediaUnreadable = "media.unreadable"
+        /// The media is larger than the cap, is not a regular file, or took longer to download than allowed.
+        case mediaTooLarge = "media.too_large", mediaNotAFile = "media.not_a_file", mediaTimeout = "media.download_timeout"
     }
 
     public let errorClass: Class

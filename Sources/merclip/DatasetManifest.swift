@@ -13,11 +13,12 @@ struct ManifestEntry: Sendable {
     var path: String
     /// The `media` field as written.
     var media: String
-    var startMs: Int
-    var durationMs: Int?
+    /// The window in the media, in ms; a nil duration runs to the end.
+    var startMs: Int, durationMs: Int?
     var transcript: String?
     /// task → labels (one element for a single-label task).
     var labels: [String: [String]]
+    /// train, validation or test: as written, else by a hash of the id (80/10/10).
     var split: String
 }
 

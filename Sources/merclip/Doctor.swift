@@ -11,16 +11,17 @@ struct Doctor: AsyncParsableCommand {
         abstract: "Print the linked C libraries and their versions; check tools, the Kafka brokers and Postgres.",
         discussion: """
         Exits 1 when something is missing or unreachable, saying what and how to install it.
-        Without --brokers or --postgres only the local installation is checked.
+        Without --brokers or --postgres (or MERCLIP_BROKERS, MERCLIP_POSTGRES_URL, as the worker reads them) \
+        only the local installation is checked.
         """)
 
-    @Option(help: "Kafka bootstrap servers to check, host:port[,host:port].")
+    @Option(help: "Kafka bootstrap servers to check, host:port[,host:port] (MERCLIP_BROKERS).")
     var brokers: String?
 
-    @Option(help: "Postgres URL to check, e.g. postgresql://merclip@127.0.0.1:55432/merclip.")
+    @Option(help: "Postgres URL to check, e.g. postgresql://merclip@127.0.0.1:55432/merclip (MERCLIP_POSTGRES_URL).")
     var postgres: String?
 
-    @Option(name: .customShort("X"), help: "Extra librdkafka property key=value (SASL, SSL, ...); repeatable.")
+    @Option(name: .customShort("X"), help: "Extra librdkafka property key=value (SASL, SSL, ...); repeatable (MERCLIP_KAFKA_PROPERTIES).")
     var kafkaProperties: [String] = []
 
     @Flag(help: "Also require the development tools (ffmpeg, espeak-ng, kcat, PostgreSQL server).")
@@ -61,8 +62,9 @@ struct Doctor: AsyncParsableCommand {
             }
         }
 
-        if let brokers {
-            let extra = try KafkaConfig.parseExtra(kafkaProperties)
+        let env = Setting()
+        if let brokers = env.string(brokers, "MERCLIP_BROKERS") {
+            let extra = try env.kafkaProperties(kafkaProperties)
             do {
                 let n = try KafkaMetadata.brokerCount(KafkaConfig(bootstrapServers: brokers, extra: extra), timeoutMs: 5_000)
                 print("kafka: \(brokers) reachable, \(n) broker(s)")
@@ -71,7 +73,7 @@ struct Doctor: AsyncParsableCommand {
                 problems.append("Kafka at \(brokers) is unreachable (\(error)): start it (docker compose up kafka, or merclip dev-broker)")
             }
         }
-        if let postgres {
+        if let postgres = env.string(postgres, "MERCLIP_POSTGRES_URL") {
             do {
                 let conn = try PostgresConnection(postgres)
                 print("postgres: \(PostgresConnection.redact(postgres)) reachable, server \(conn.serverVersion)")

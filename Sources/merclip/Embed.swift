@@ -20,23 +20,19 @@ struct Embed: ParsableCommand {
     @Option(help: "Model directory (HF CLIP or MER-CLIP).")
     var model: String
 
-    @Option(help: "Images as .npy float32 [N, 3, S, S].")
+    @Option(help: ArgumentHelp("Images as .npy float32 [N, 3, S, S].", valueName: "images.npy"))
     var pixels: String?
 
-    @Option(help: "File with one line of token ids per text.")
+    @Option(help: ArgumentHelp("File with one line of token ids per text.", valueName: "file"))
     var tokenIdsFile: String?
 
-    @Option(parsing: .upToNextOption, help: "Texts to embed.")
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Texts to embed.", valueName: "text"))
     var text: [String] = []
 
-    @Option(help: "Output .npy file.")
+    @Option(help: ArgumentHelp("Output .npy file: float32 [N, projection_dim].", valueName: "out.npy"))
     var output: String
 
-    @Option(help: "Matrix-product precision: fp32, bf16, int8 or auto (the fastest on this CPU; env MERCLIP_PRECISION, default fp32).")
-    var precision: String?
-
-    @Option(help: "BLAS threads (default: MERCLIP_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var engineOptions: EngineOptions
 
     func validate() throws {
         let given = [pixels != nil, tokenIdsFile != nil, !text.isEmpty].filter { $0 }.count
@@ -44,8 +40,7 @@ struct Embed: ParsableCommand {
     }
 
     func run() throws {
-        try Setting().applyBLASThreads(threads)
-        let dir = try EncoderDirectory(model, precision: try Setting().precision(precision))
+        let dir = try EncoderDirectory(model, precision: try engineOptions.apply())
         let out: Tensor
         if let pixels {
             out = try dir.vision.embed(try Npy.readFloat(pixels))

@@ -29,10 +29,7 @@ struct Score: ParsableCommand {
 
     @OptionGroup var window: WindowOptions
 
-    @Option(help: "Matrix-product precision: fp32, bf16, int8 or auto (the fastest on this CPU; env MERCLIP_PRECISION, default fp32).") var precision: String?
-
-    @Option(help: "BLAS threads (default: MERCLIP_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var engineOptions: EngineOptions
 
     @Argument(help: "Media files.")
     var media: [String]
@@ -64,8 +61,7 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        try Setting().applyBLASThreads(threads)
-        var engine = try MERCLIPEngine(directory: model, precision: try Setting().precision(precision))
+        var engine = try MERCLIPEngine(directory: model, precision: try engineOptions.apply())
         for (task, list) in try Self.labelOverrides(labels, firstTask: engine.config.tasks.first?.name)
             .sorted(by: { $0.key < $1.key }) {
             engine = try engine.withLabels(task: task, labels: list)

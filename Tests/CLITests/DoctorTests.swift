@@ -42,6 +42,21 @@ struct DoctorTests {
         #expect(err.contains("cannot connect to postgresql://u@127.0.0.1:1/db"))
     }
 
+    @Test("reads the services from the worker's environment variables when no flag is given")
+    func servicesFromEnvironment() throws {
+        let r = try runProcess(merclipBinary(), ["doctor"], env: [
+            "MERCLIP_BROKERS": "127.0.0.1:1",
+            "MERCLIP_POSTGRES_URL": "postgresql://u@127.0.0.1:1/db?connect_timeout=2",
+        ])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("Kafka at 127.0.0.1:1 is unreachable"), "\(r.stderr)")
+        #expect(r.stderr.contains("cannot connect to postgresql://u@127.0.0.1:1/db"), "\(r.stderr)")
+        let bad = try runProcess(merclipBinary(), ["doctor"], env: ["MERCLIP_BROKERS": "127.0.0.1:1",
+                                                                  "MERCLIP_KAFKA_PROPERTIES": "no-equals-sign"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("MERCLIP_KAFKA_PROPERTIES"), "\(bad.stderr)")
+    }
+
     @Test("dev-broker rejects a bad --topic with a clear message")
     func badTopic() throws {
         let (status, _, err) = try merclip(["dev-broker", "--topic", "nopartitions"])
