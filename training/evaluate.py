@@ -69,7 +69,13 @@ def main():
     ap.add_argument("--predictions", default=None, help="write per-segment probabilities here (JSON lines)")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    ap.add_argument("--threads", type=int, default=0,
+                    help="CPU threads for torch (default: torch's choice; 1 suits small models on a busy machine)")
     a = ap.parse_args()
+    if a.threads < 0:
+        ap.error("--threads must be 0 (torch's choice) or more")
+    if a.threads:
+        torch.set_num_threads(a.threads)
     mods = None
     if a.modalities:
         mods = [m.strip() for m in a.modalities.split(",") if m.strip()]

@@ -6,8 +6,11 @@ Four classes, each with an emotion label (multi_label task "emotion": happy, sad
 segment) and a sentiment (single_label "sentiment": happy and surprise positive, sad and angry negative):
 - vision: 2 s of 160x120 video whose background colour is the class's (yellow, blue, red, green), its
   brightness jittered, with a white square at a random place and temporal noise;
-- audio: espeak-ng speaking neutral words at the class's pitch and rate (happy high and fast, sad low and slow,
-  angry middle pitch and fastest, surprise high-middle pitch and slow), jittered;
+- audio: espeak-ng speaking neutral words in the class's voice, pitch and rate, jittered: happy a high female
+  voice, fast (F0 ~310 Hz); angry a low female voice, fastest (~170 Hz); surprise a high male voice, slow
+  (~160 Hz); sad a low male voice, slowest (~80 Hz). Every pair of classes differs in at least two of voice,
+  pitch and rate, and no single one of them splits the sentiments (each sentiment has a male and a female voice,
+  a high and a low pitch), so audio alone gets the sentiment only by telling the four classes apart;
 - language: a sidecar .srt (the worker reads it as the transcript) of neutral words around one of the class's
   words (happy: joyful, delighted, ...).
 The spoken words never include class words, and the transcript never names a colour or voice, so each modality
@@ -24,11 +27,11 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 CLASSES = [
-    # emotion, sentiment, colour (RGB), espeak pitch (0-99), words per minute, class words
-    ("happy", "positive", (235, 200, 40), 85, 230, ["joyful", "delighted", "cheerful", "glad", "thrilled"]),
-    ("sad", "negative", (40, 70, 200), 15, 110, ["gloomy", "tearful", "miserable", "sorrowful", "heartbroken"]),
-    ("angry", "negative", (210, 40, 40), 45, 300, ["furious", "enraged", "irate", "livid", "outraged"]),
-    ("surprise", "positive", (40, 170, 70), 65, 140, ["astonished", "amazed", "startled", "stunned", "speechless"]),
+    # emotion, sentiment, colour (RGB), (espeak-ng voice, pitch 0-99, words per minute), class words
+    ("happy", "positive", (235, 200, 40), ("en-us+f3", 85, 230), ["joyful", "delighted", "cheerful", "glad", "thrilled"]),
+    ("sad", "negative", (40, 70, 200), ("en-us", 10, 110), ["gloomy", "tearful", "miserable", "sorrowful", "heartbroken"]),
+    ("angry", "negative", (210, 40, 40), ("en-us+f3", 15, 310), ["furious", "enraged", "irate", "livid", "outraged"]),
+    ("surprise", "positive", (40, 170, 70), ("en-us", 90, 150), ["astonished", "amazed", "startled", "stunned", "speechless"]),
 ]
 NEUTRAL = ("table window river paper morning number seven basket garden station pencil ladder bottle "
            "carpet island market engine button corner letter bridge cable folder ticket").split()
@@ -47,13 +50,13 @@ def run(cmd):
 
 
 def make_item(out, index, cls, rng):
-    emotion, _, rgb, pitch, rate, words = cls
+    emotion, _, rgb, (voice, pitch, rate), words = cls
     name = f"{index:04d}"
     media = os.path.join(out, "media", name + ".mp4")
     wav = os.path.join(out, "media", name + ".wav")
     spoken = " ".join(rng.sample(NEUTRAL, 4))
     run(["espeak-ng", "-w", wav, "-p", str(max(0, min(99, pitch + rng.randint(-6, 6)))),
-         "-s", str(rate + rng.randint(-15, 15)), "-v", "en-us", spoken])
+         "-s", str(rate + rng.randint(-15, 15)), "-v", voice, spoken])
     k = rng.uniform(0.75, 1.15)
     colour = "0x%02x%02x%02x" % tuple(max(0, min(255, int(c * k))) for c in rgb)
     x, y = rng.randint(0, 120), rng.randint(0, 80)

@@ -53,7 +53,7 @@ def main():
             os.path.join(corpus, "tasks.json"), "--model", init, "--out", data, "--jobs", "2"])
         sh([sys.executable, os.path.join(HERE, "train.py"), "--init", init, "--data", data, "--out", run,
             "--epochs", "15", "--lr", "1e-3", "--batch", "8", "--modality-dropout", "0.3", "--patience", "15",
-            "--dtype", "F16", "--name", "merclip-trained-fixture", "--version", "0.1.0"])
+            "--dtype", "F16", "--name", "merclip-trained-fixture", "--version", "0.1.0", "--threads", "1"])
         if os.path.exists(a.out):
             shutil.rmtree(a.out)
         shutil.copytree(os.path.join(run, "model"), os.path.join(a.out, "model"))

@@ -15,6 +15,12 @@ Departures: --modality-dropout P (default 0.2) removes each present modality of 
 probability P (keeping at least one), so the model learns to score segments with missing modalities; early
 stopping after --patience epochs (default 5) without a better validation score (the mean over tasks of the mean
 weighted accuracy / accuracy, ties broken by the lower validation loss; the best epoch's weights are exported).
+--select each (the default with modality dropout) scores the validation split with all modalities and with each
+modality alone and takes the mean, so the exported epoch is the one that copes best with missing modalities;
+--select all scores it with all modalities only (the default without modality dropout).
+--schedule cosine (default constant, the paper's) warms the rate up linearly over --warmup-epochs and then
+decays it to 0 along a cosine by the last epoch; --clip-grad N caps the gradient norm (default 0: no cap).
+Both keep training from random weights at a high rate stable.
 
 RUN_DIR/checkpoints/epoch-NNN.pt   every epoch: weights, optimizer, epoch, history (--resume continues from the last)
 RUN_DIR/history.json               per epoch: train loss, validation metrics
@@ -38,7 +44,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import metrics  # noqa: E402
-from dataset import Segments, data_tasks, drop_modalities, read_tasks  # noqa: E402
+from dataset import MODALITY_KEYS, Segments, data_tasks, drop_modalities, read_tasks  # noqa: E402
 from evaluate import evaluate  # noqa: E402
 from merclip_reference import DEFAULT_VOCAB_DIR, DTYPES, FORMAT, MerClip  # noqa: E402
 
@@ -104,6 +110,18 @@ def loss_fn(model, out, batch):
     return total
 
 
+def lr_factor(schedule, warmup_steps, total_steps):
+    """The multiplier of the base rate at each optimizer step."""
+    def factor(step):
+        if schedule == "constant":
+            return 1.0
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        span = max(1.0, total_steps - warmup_steps)
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warmup_steps) / span)))
+    return factor
+
+
 def check_labels(segments, tasks, split):
     for r in segments.rows:
         for t in tasks:
@@ -147,16 +165,32 @@ def main():
     ap.add_argument("--lr", type=float, default=8e-6)
     ap.add_argument("--weight-decay", type=float, default=1e-3)
     ap.add_argument("--modality-dropout", type=float, default=0.2)
+    ap.add_argument("--schedule", choices=("constant", "cosine"), default="constant",
+                    help="learning rate per step: constant, or linear warm-up then cosine decay to 0")
+    ap.add_argument("--warmup-epochs", type=float, default=1.0, help="warm-up length with --schedule cosine")
+    ap.add_argument("--clip-grad", type=float, default=0.0, help="cap on the gradient norm (0: none)")
     ap.add_argument("--patience", type=int, default=5, help="epochs without a better validation score before stopping")
+    ap.add_argument("--select", choices=("all", "each"), default=None,
+                    help="validation score from all modalities, or the mean of all and each alone "
+                         "(default: each with --modality-dropout > 0, else all)")
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    ap.add_argument("--threads", type=int, default=0,
+                    help="CPU threads for torch (default: torch's choice; 1 suits small models on a busy machine)")
     ap.add_argument("--resume", action="store_true", help="continue from the last checkpoint in RUN_DIR/checkpoints")
     ap.add_argument("--dtype", default="F32", choices=sorted(DTYPES), help="tensor dtype of the exported model")
     ap.add_argument("--name", default=None, help="model name in the exported config")
     ap.add_argument("--version", default=None, help="model version in the exported config")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
+    if a.threads < 0:
+        ap.error("--threads must be 0 (torch's choice) or more")
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    if a.warmup_epochs < 0 or a.clip_grad < 0:
+        ap.error("--warmup-epochs and --clip-grad must be 0 or more")
     if not 0 <= a.modality_dropout < 1:
         ap.error("--modality-dropout must be in [0, 1)")
+    select = a.select or ("each" if a.modality_dropout > 0 else "all")
     if a.device == "cuda" and not torch.cuda.is_available():
         ap.error("--device cuda: no CUDA device is available to torch")
     torch.manual_seed(a.seed)
@@ -181,6 +215,9 @@ def main():
     model.label.requires_grad_(False)   # the label encoder stays frozen
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=a.weight_decay)
+    steps_per_epoch = max(1, math.ceil(len(splits["train"]) / a.batch))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor(a.schedule, a.warmup_epochs * steps_per_epoch,
+                                                             a.epochs * steps_per_epoch))
     ckpt_dir = os.path.join(a.out, "checkpoints")
     os.makedirs(ckpt_dir, exist_ok=True)
     history, start, best, best_epoch, best_state, stale = [], 0, (-math.inf, -math.inf), None, None, 0
@@ -191,6 +228,8 @@ def main():
         ck = torch.load(found[-1], map_location=a.device, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
+        if "scheduler" in ck:
+            sched.load_state_dict(ck["scheduler"])
         history, start, best, stale = ck["history"], ck["epoch"] + 1, tuple(ck["best"]), ck["stale"]
         best_state, best_epoch = ck["best_state"], ck["best_epoch"]
         rng.setstate(ck["rng"])
@@ -207,13 +246,23 @@ def main():
             loss = loss_fn(model, model(batch), batch)
             opt.zero_grad()
             loss.backward()
+            if a.clip_grad > 0:
+                torch.nn.utils.clip_grad_norm_(params, a.clip_grad)
             opt.step()
+            sched.step()
             losses.append(loss.item())
         entry = {"epoch": epoch, "train_loss": sum(losses) / len(losses), "seconds": round(time.time() - t0, 1)}
         if len(splits["validation"]):
             val = evaluate(model, splits["validation"], a.batch, device=a.device, loss_fn=loss_fn)
             entry["validation"] = val
             score = (score_of(val), -val["loss"])
+            if select == "each":
+                alone = {m: evaluate(model, splits["validation"], a.batch, [m], a.device, loss_fn=loss_fn)
+                         for m in MODALITY_KEYS}
+                entry["validation_alone"] = alone
+                runs = [val, *alone.values()]
+                score = (sum(map(score_of, runs)) / len(runs), -sum(r["loss"] for r in runs) / len(runs))
+            entry["validation_score"] = score[0]
         else:
             score = (-entry["train_loss"], 0.0)
         if score > best:
@@ -226,8 +275,11 @@ def main():
         print(f"epoch {epoch}: loss {entry['train_loss']:.4f}"
               + (f", validation loss {entry['validation']['loss']:.4f}, {summary_line(entry['validation'])}"
                  if "validation" in entry else "")
+              + ("; alone: " + ", ".join(f"{m} {score_of(r):.4f}" for m, r in entry["validation_alone"].items())
+                 if "validation_alone" in entry else "")
               + f" ({entry['seconds']} s)", flush=True)
-        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch, "history": history,
+        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                    "epoch": epoch, "history": history,
                     "best": best, "best_epoch": best_epoch, "best_state": best_state, "stale": stale, "rng": rng.getstate(),
                     "torch_rng": torch.get_rng_state()}, os.path.join(ckpt_dir, f"epoch-{epoch:03d}.pt"))
         if stale >= a.patience:
