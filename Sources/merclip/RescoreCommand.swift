@@ -34,6 +34,7 @@ struct RescoreCommand: ParsableCommand {
     @Option(help: "TASK=label,label,... : the labels of that task in the label set (repeatable).") var labels: [String] = []
     @Option(help: "Segments decoded per engine call.") var batchSize: Int = 64
     @Option(help: "Postgres URL (MERCLIP_POSTGRES_URL).") var postgres: String?
+    @Option(help: "BLAS threads of the decoders (MERCLIP_THREADS; default: all cores).") var threads: Int?
     @Option(help: "Reuse features the encoders computed at this precision, the storing workers' --precision: fp32, bf16 or int8 (MERCLIP_FEATURES_PRECISION, default fp32).")
     var featuresPrecision: String?
 
@@ -46,6 +47,7 @@ struct RescoreCommand: ParsableCommand {
     func run() throws {
         let env = Setting()
         let postgres = try env.required(self.postgres, "MERCLIP_POSTGRES_URL", option: "--postgres")
+        try env.applyBLASThreads(threads)
         let precision = try env.choice(featuresPrecision, "MERCLIP_FEATURES_PRECISION", option: "--features-precision",
                                        default: Precision.fp32, names: ["fp32", "bf16", "int8"]) {
             Precision(rawValue: $0.lowercased()).flatMap { $0 == .auto ? nil : $0 }
