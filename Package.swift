@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "TestSupport"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Kafka", "Sinks", "TestSupport",
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Kafka", "Sinks", "Model", "Tensor", "TestSupport",
                                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "CLITests", dependencies: ["Tensor", "Sinks", "TestSupport"]),
         .testTarget(name: "DeployTests", dependencies: ["Sinks", "TestSupport", .product(name: "Yams", package: "Yams")]),

@@ -2,7 +2,9 @@
 # Re-scoring cost, measured in one run on this machine:
 #   replay  — N segments copied to a replay topic and scored again by a worker (media, encoders, decoders);
 #   rescore — `merclip rescore` of the same N from the features the live worker stored (decoders, heads).
-# Prints the CPU seconds of each, their ratio, and the largest score difference between the two.
+# Prints the CPU seconds of each, their ratio, and the largest score difference between the two; beside it,
+# the difference between the replay and the live worker's scores (the same weights, both from media): how
+# far two fp32 scorings of the same segments are apart when their batches are composed differently.
 #   ops/bench-rescore.sh [--preset tiny|vit-b-32] [--segments N]     (defaults: vit-b-32, 200)
 # Uses private services (its own Postgres port and folder) and removes them at the end.
 set -euo pipefail
@@ -71,10 +73,16 @@ kill -TERM $replay; wait $replay || true
 
 rescore_out=$($bin rescore --model "$work/v2-rescore" --since 0)
 rescore_cpu=$(sed -n 's/.*(CPU \([0-9.]*\) s).*/\1/p' <<< "$rescore_out")
-diff=$(psql "$MERCLIP_POSTGRES_URL" -tAc "
-  SELECT count(DISTINCT a.segment_id), max(abs((a.scores ->> k)::float8 - (b.scores ->> k)::float8))
-  FROM results a JOIN results b ON b.segment_id = a.segment_id AND b.task = a.task AND b.label_set = a.label_set
-       AND a.model_version = 'v2' AND b.model_version = 'v2-rescore', jsonb_object_keys(a.scores) AS k")
+# Largest |score difference| over every label of the segments both versions scored: "segments, max".
+diff_of() {
+  psql "$MERCLIP_POSTGRES_URL" -tAc "
+    SELECT count(DISTINCT a.segment_id), max(abs((a.scores ->> k)::float8 - (b.scores ->> k)::float8))
+    FROM results a JOIN results b ON b.segment_id = a.segment_id AND b.task = a.task AND b.label_set = a.label_set
+         AND a.model_version = '$1' AND b.model_version = '$2', jsonb_object_keys(a.scores) AS k"
+}
+diff=$(diff_of v2 v2-rescore)
+floor=$(diff_of v1 v2)
+live=$(diff_of v1 v2-rescore)
 
 echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) cores;" \
      "isa: $(grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni|amx_bf16|amx_int8' /proc/cpuinfo | sort -u | tr '\n' ' ')"
@@ -83,3 +91,6 @@ printf '%-8s %12s\n' path "CPU s"
 printf '%-8s %12s\n' replay "$replay_cpu" rescore "$rescore_cpu"
 awk -v a="$replay_cpu" -v b="$rescore_cpu" 'BEGIN { printf "replay / rescore CPU: %.1fx\n", a / b }'
 echo "segments compared, largest |score difference| (rescore vs replay): ${diff/|/, }"
+echo "segments compared, largest |score difference| (replay vs the live scores, both from media): ${floor/|/, }"
+echo "segments compared, largest |score difference| (rescore vs the live scores it re-used the features of): ${live/|/, }"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

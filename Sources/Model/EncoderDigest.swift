@@ -1,10 +1,18 @@
-// A digest of what a segment's modality features depend on: the three encoders' weights and configs and
-// the preprocessing. Two models with the same digest compute the same features from the same media.
+// A digest of what a segment's modality features depend on: the three encoders' weights and configs, the
+// preprocessing and the precision of their matrix products. Two models with the same digest compute the
+// same features from the same media.
 import Foundation
+import Tensor
 
 public enum EncoderDigest {
-    /// The digest of the model directory `dir`: 32 hex digits. Reads every encoder tensor once (blocking).
-    public static func of(directory dir: String) throws -> String {
+    /// The digest of the model directory `dir` with its encoders run at `precision` (a resolved one:
+    /// fp32, bf16 or int8): 32 hex digits. bf16 and int8 round the encoders' products differently, so their
+    /// features are kept (and matched) apart from fp32's; the fp32 digest is the weights' alone. Reads every
+    /// encoder tensor once (blocking).
+    public static func of(directory dir: String, precision: Precision = .fp32) throws -> String {
+        guard precision != .auto else {
+            throw ModelError.input("encoder digest of \(dir): precision auto must be resolved to fp32, bf16 or int8 first")
+        }
         let config = try MERCLIPConfig.load(dir + "/config.json")
         let file = try SafetensorsFile(path: dir + "/model.safetensors")
         var h = Hash128()
@@ -22,6 +30,7 @@ public enum EncoderDigest {
                 p.withMemoryRebound(to: UInt32.self) { w in for x in w { h.add(UInt64(x)) } }
             }
         }
+        if precision != .fp32 { h.add(bytes: Array("precision=\(precision.rawValue)".utf8)) }
         return h.hex
     }
 }

@@ -15,7 +15,8 @@ public final class FeatureStore: @unchecked Sendable {
         }
     }
 
-    /// What to read: a time range of produced_at, optionally some streams, and one encoder digest.
+    /// What to read: a time range of produced_at, optionally some streams, and one encoder digest (of the
+    /// weights and precision that computed the features: EncoderDigest).
     public struct Selection: Sendable {
         public var since: Date?
         public var until: Date?
@@ -34,19 +35,17 @@ public final class FeatureStore: @unchecked Sendable {
                    source_offset, extract(epoch FROM produced_at)::text, metadata::text
             FROM segment_features \(FeatureStore.filter)
             ORDER BY produced_at, start_ms, segment_id
-            """, FeatureStore.filterParameters(selection))
+            """, FeatureStore.filterParameters(selection, digest: selection.encoderDigest))
         return try rows.map(FeatureStore.decode)
     }
 
-    /// How many rows `selection` matches for each encoder digest (to say why nothing matched this model).
+    /// How many rows of `selection`'s range and streams each encoder digest has, whatever
+    /// `selection.encoderDigest` is (to say why nothing matched this model).
     public func digests(_ selection: Selection) throws -> [(digest: String, segments: Int)] {
-        var any = selection
-        any.encoderDigest = ""
-        return try connection.get().query("""
-            SELECT encoder_digest, count(*) FROM segment_features \(FeatureStore.filter.replacingOccurrences(
-                of: "encoder_digest = $4", with: "($4 = '' OR encoder_digest = $4)"))
+        try connection.get().query("""
+            SELECT encoder_digest, count(*) FROM segment_features \(FeatureStore.filter)
             GROUP BY 1 ORDER BY 2 DESC
-            """, FeatureStore.filterParameters(any)).map { ($0[0] ?? "", Int($0[1] ?? "0") ?? 0) }
+            """, FeatureStore.filterParameters(selection, digest: nil)).map { ($0[0] ?? "", Int($0[1] ?? "0") ?? 0) }
     }
 
     /// Deletes rows stored more than `days` days ago; returns how many. Blocking.
@@ -64,11 +63,12 @@ public final class FeatureStore: @unchecked Sendable {
         WHERE ($1::timestamptz IS NULL OR produced_at >= $1::timestamptz)
           AND ($2::timestamptz IS NULL OR produced_at < $2::timestamptz)
           AND (cardinality($3::text[]) = 0 OR stream_id = ANY ($3::text[]))
-          AND encoder_digest = $4
+          AND ($4::text IS NULL OR encoder_digest = $4::text)
         """
 
-    static func filterParameters(_ s: Selection) -> [String?] {
-        [s.since.map(RFC3339.format), s.until.map(RFC3339.format), pgArray(s.streamIDs), s.encoderDigest]
+    /// The filter's parameters; `digest` nil matches every encoder digest.
+    static func filterParameters(_ s: Selection, digest: String?) -> [String?] {
+        [s.since.map(RFC3339.format), s.until.map(RFC3339.format), pgArray(s.streamIDs), digest]
     }
 
     static let upsert = """

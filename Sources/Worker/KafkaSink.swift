@@ -27,27 +27,43 @@ struct KafkaSink {
         var pending: [Pending] = out.scored.map { .result($0) } + out.failed.indices.map { .dlq($0) }
         try retrier.run("kafka") {
             while !pending.isEmpty {
-                let records = pending.map { p -> KafkaRecord in
-                    switch p {
-                    case .result(let s): return s.record
-                    case .dlq(let i): return out.failed[i].dlq.record
-                    }
-                }
-                var again: [Pending] = []
-                var systemError: KafkaError?
-                for (p, r) in zip(pending, producer.sendAndWaitEach(records)) {
-                    guard case .failure(let e) = r else { continue }
-                    guard KafkaSink.messageFaults.contains(e.code) else {
-                        again.append(p)
-                        systemError = systemError ?? e
-                        continue
-                    }
-                    if let next = try resolve(p, e, &out) { again.append(next) }
-                }
+                let (again, systemError) = try attempt(pending, &out)
                 pending = again
                 if let systemError { throw systemError }
             }
         }
+    }
+
+    /// Exactly-once: sends everything in `out` once, inside the open transaction. True when every record
+    /// was acknowledged; false when some were refused for what they are and were resolved by the rule
+    /// above (`out` changed): the transaction must then be aborted and sent again. Other errors are thrown.
+    func sendOnce(_ out: inout BatchOutput) throws -> Bool {
+        let (again, systemError) = try attempt(out.scored.map { .result($0) } + out.failed.indices.map { .dlq($0) }, &out)
+        if let systemError { throw systemError }
+        return again.isEmpty
+    }
+
+    /// Sends `pending` once; returns what is to be sent again (failed for the system, or the resolved
+    /// replacement of a refused message) and the first system error.
+    private func attempt(_ pending: [Pending], _ out: inout BatchOutput) throws -> ([Pending], KafkaError?) {
+        let records = pending.map { p -> KafkaRecord in
+            switch p {
+            case .result(let s): return s.record
+            case .dlq(let i): return out.failed[i].dlq.record
+            }
+        }
+        var again: [Pending] = []
+        var systemError: KafkaError?
+        for (p, r) in zip(pending, producer.sendAndWaitEach(records)) {
+            guard case .failure(let e) = r else { continue }
+            guard KafkaSink.messageFaults.contains(e.code) else {
+                again.append(p)
+                systemError = systemError ?? e
+                continue
+            }
+            if let next = try resolve(p, e, &out) { again.append(next) }
+        }
+        return (again, systemError)
     }
 
     /// The record to send instead of one refused for what it is, or nil when there is none.

@@ -15,7 +15,7 @@ public final class MERCLIPScorer: SegmentScorer {
     public var modelTrained: Bool { engine.config.trained }
     public var labelSets: Set<String> { Set(labelSetEngines.keys) }
     /// When set, each score carries its segment's modality features (for the feature store), and this is
-    /// the digest of the encoders that computed them.
+    /// the digest of the encoders that computed them (weights and precision: EncoderDigest).
     public let featureDigest: String?
     public var featureWidth: Int { engine.config.projectionDim }
 
@@ -23,7 +23,8 @@ public final class MERCLIPScorer: SegmentScorer {
     public init(modelDirectory: String, labelSets: [String: [String: [String]]] = [:],
                 limits: MediaLimits = .default, keepFeatures: Bool = false, precision: Precision? = nil) throws {
         engine = try MERCLIPEngine(directory: modelDirectory, precision: precision)
-        featureDigest = keepFeatures ? try EncoderDigest.of(directory: modelDirectory) : nil
+        // Keyed by the precision the encoders run in: int8 or bf16 features are never matched as fp32 ones.
+        featureDigest = keepFeatures ? try EncoderDigest.of(directory: modelDirectory, precision: engine.model.compute.precision) : nil
         preprocessor = MediaPreprocessor(config: try MediaPreprocessConfig(modelDirectory: modelDirectory), limits: limits,
                                          decoderThreads: 1)
         var sets: [String: MERCLIPEngine] = [:]

@@ -30,6 +30,7 @@ public final class Metrics: @unchecked Sendable {
             "merclip_results_written_total": ("counter", "Result rows written to Postgres and Kafka, per task."),
             "merclip_dlq_total": ("counter", "Events sent to the dead-letter topic."),
             "merclip_retries_total": ("counter", "Retries of a transient sink failure."),
+            "merclip_transactions_total": ("counter", "Kafka transactions of the exactly-once mode, per outcome."),
             "merclip_batch_size": ("histogram", "Segments per model batch."),
             "merclip_stage_seconds": ("histogram", "Time spent per stage and batch."),
             "merclip_end_to_end_seconds": ("histogram", "From the event's produced_at to its results being written."),

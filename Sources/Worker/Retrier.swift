@@ -25,6 +25,8 @@ struct Retrier {
                 metrics.observe("merclip_stage_seconds", ["stage": sink], Date().timeIntervalSince(start))
                 readiness.sinksReady = true
                 return
+            } catch let fatal as FatalSinkError {
+                throw fatal   // retrying cannot help: the worker stops
             } catch {
                 metrics.inc("merclip_retries_total", ["sink": sink])
                 readiness.sinksReady = false

@@ -1,4 +1,4 @@
-// SinkStage: writes each scored batch to Postgres, then Kafka, then completes its offsets for the committer.
+// SinkStage: writes each scored batch to Postgres, then Kafka (in exactly-once mode: a transaction), then completes its offsets.
 import Foundation
 import Kafka
 import Sinks
@@ -60,13 +60,21 @@ final class SinkStage<Scorer: SegmentScorer>: @unchecked Sendable {
         var out = output(live)
         do {
             try kafka.retrier.run("postgres") { try postgres.write(&out) }
-            try kafka.send(&out)
+            if let exactlyOnce = committer.exactlyOnce {
+                // Postgres first (an upsert: a batch written twice stays one row per key), then one transaction
+                // with the records and offsets the watermarks passed; the records wait until they do.
+                exactlyOnce.hold(out, tickets: live.map(\.ticket))
+                for item in live { context.tracker.complete(item.ticket) }
+                try kafka.retrier.run("kafka") { try committer.commitTransaction() }
+            } else {
+                try kafka.send(&out)
+                for item in live { context.tracker.complete(item.ticket) }
+                committer.notify()
+            }
         } catch {
             log.warn("stopping: batch left uncommitted, it is delivered again", ["segments": live.count, "why": "\(error)"])
             return
         }
-        for item in live { context.tracker.complete(item.ticket) }
-        committer.notify()
         for r in out.rows { metrics.inc("merclip_results_written_total", ["task": r.task]) }
         for item in live {
             if case .scored(_, let e, _, _) = item.state {

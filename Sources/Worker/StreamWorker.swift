@@ -6,7 +6,8 @@ import Tensor
 
 /// While batch N is scored, batch N+1 is decoded and batch N−1 written. Each stage runs on threads of
 /// its own (every call in them may block in librdkafka, libpq, FFmpeg or BLAS). Offsets are committed
-/// per partition up to the watermark below which every message is written or in the DLQ.
+/// per partition up to the watermark below which every message is written or in the DLQ; in exactly-once
+/// mode those offsets and the result and DLQ records below them commit in one Kafka transaction.
 public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
     typealias Item = PipelineItem<Scorer.Prepared>
     public let config: WorkerConfig
@@ -39,6 +40,12 @@ public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
         // One send is bounded (a failed delivery is retried by the sink stage), unless set with -X.
         var producerConfig = KafkaProducerConfig(common: config.kafka)
         if producerConfig.common.extra["message.timeout.ms"] == nil { producerConfig.common.extra["message.timeout.ms"] = "60000" }
+        if config.exactlyOnce {
+            guard let id = config.transactionalID else {
+                throw KafkaError(reason: "exactly-once needs an instance id: it makes the transactional.id")
+            }
+            producerConfig.transactionalID = id
+        }
         producer = try KafkaProducer(config: producerConfig) { up, why in
             if up { log.info("Kafka brokers reachable again", ["why": why]) } else { log.warn("Kafka brokers unreachable", ["why": why]) }
         }
@@ -61,27 +68,37 @@ public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
         log.info("CPU budget", ["cores": cpu.cores, "decode_lanes": cpu.decodeLanes, "engine_threads": cpu.engineThreads,
                                 "source": cpu.source])
         if cpu.oversubscribed { log.warn("decode lanes and engine threads together exceed the cores", ["budget": cpu.description]) }
-        try consumer.subscribe(topics: config.topics)
-        log.info("consuming", ["topics": config.topics.joined(separator: ","), "group": config.group,
-                               "model": "\(scorer.modelName)@\(scorer.modelVersion)", "batch": config.batchSize])
-        readiness.sinksReady = ResultWriter(url: config.postgresURL).ping()
-        if !readiness.sinksReady { log.warn("Postgres does not answer yet; results will wait for it") }
-
         let context = StageContext(tracker: tracker, watch: watch, shutdown: shutdown, readiness: readiness, metrics: metrics, log: log,
                                    fence: GroupFence())
         let retrier = Retrier(initialSeconds: Double(config.retryInitialMs) / 1000, maxSeconds: Double(config.retryMaxMs) / 1000,
                               context: context)
-        let committer = Committer(consumer: consumer, context: context, initialWait: retrier.initialSeconds,
-                                  maxWait: retrier.maxSeconds)
-        let fetched = BoundedQueue<Item>(capacity: cpu.decodeLanes)
-        let prepared = BoundedQueue<Item>(capacity: config.batchSize)
-        let scored = BoundedQueue<[Item]>(capacity: 1)
         var postgres = PostgresSink(writer: ResultWriter(url: config.postgresURL), context: context)
         if config.storeFeatures {
             postgres.features = FeatureSink(url: config.postgresURL, retentionDays: config.featureRetentionDays, context: context)
         }
-        let sinks = SinkStage(config: config, scorer: scorer, input: scored, postgres: postgres,
-                              kafka: KafkaSink(producer: producer, postgres: postgres, retrier: retrier),
+        let kafka = KafkaSink(producer: producer, postgres: postgres, retrier: retrier)
+        var exactlyOnce: ExactlyOnce?
+        if let id = config.transactionalID {
+            let eos = ExactlyOnce(producer: producer, transactionalID: id, kafka: kafka, context: context,
+                                  dlqTopic: config.dlqTopic, maxMessageBytes: config.maxMessageBytes)
+            // Before consuming: fences this instance's previous life and aborts what it left open.
+            try retrier.run("kafka") { try eos.initialise() }
+            log.info("exactly-once: transactional producer ready", ["transactional_id": id])
+            exactlyOnce = eos
+        }
+        try consumer.subscribe(topics: config.topics)
+        log.info("consuming", ["topics": config.topics.joined(separator: ","), "group": config.group,
+                               "model": "\(scorer.modelName)@\(scorer.modelVersion)", "batch": config.batchSize,
+                               "exactly_once": config.exactlyOnce])
+        readiness.sinksReady = ResultWriter(url: config.postgresURL).ping()
+        if !readiness.sinksReady { log.warn("Postgres does not answer yet; results will wait for it") }
+
+        let committer = Committer(consumer: consumer, context: context, initialWait: retrier.initialSeconds,
+                                  maxWait: retrier.maxSeconds, exactlyOnce: exactlyOnce)
+        let fetched = BoundedQueue<Item>(capacity: cpu.decodeLanes)
+        let prepared = BoundedQueue<Item>(capacity: config.batchSize)
+        let scored = BoundedQueue<[Item]>(capacity: 1)
+        let sinks = SinkStage(config: config, scorer: scorer, input: scored, postgres: postgres, kafka: kafka,
                               committer: committer, context: context)
         let batcher = Batcher(queue: prepared, batchSize: config.batchSize, maxWaitSeconds: Double(config.maxWaitMs) / 1000)
         let engine = ScoringStage(scorer: scorer, batcher: batcher, output: scored, context: context)
@@ -95,6 +112,7 @@ public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
         lanes.start(lanes: cpu.decodeLanes)
         fetcher.run(drained: { sinks.isDone })
         finish(committer, drained: sinks.isDone)
+        if let fatal = committer.fatal { throw fatal }
     }
 
     /// After the stages: the last commit and leaving the group, both within the drain's deadline.
@@ -112,8 +130,10 @@ public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
         t.name = "merclip-consumer-close"
         t.start()
         let left = closed.wait(timeout: .now() + max(0.5, deadline.timeIntervalSinceNow)) == .timedOut
+        let transactions = committer.exactlyOnce?.transactions
         log.info("stopped", ["consumed": Int(metrics.counter("merclip_events_consumed_total", ["topic": config.topics[0]])),
-                             "drained": drained, "left_group": !left, "uncommitted": uncommitted])
+                             "drained": drained, "left_group": !left, "uncommitted": uncommitted,
+                             "transactions_committed": transactions?.committed ?? 0, "transactions_aborted": transactions?.aborted ?? 0])
     }
 }
 

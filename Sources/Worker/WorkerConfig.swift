@@ -26,6 +26,14 @@ public struct WorkerConfig: Sendable {
     public var stageDeadlineSeconds: Double = 300
     /// The longest a revoke waits for the in-flight work of the revoked partitions before dropping it uncommitted.
     public var revokeWaitSeconds: Double = 10
+    /// Exactly-once results: a transactional producer commits each batch's records and offsets together.
+    public var exactlyOnce = false
+    /// This worker instance's stable name (e.g. the pod of a StatefulSet); with the group it makes the
+    /// transactional.id, so one instance's restart fences its previous life and no other instance.
+    public var instanceID: String?
+
+    /// `<group>-<instance id>` in exactly-once mode, else nil.
+    public var transactionalID: String? { exactlyOnce ? instanceID.map { "\(group)-\($0)" } : nil }
 
     public init(kafka: KafkaConfig, group: String, topics: [String],
                 resultsTopic: String, dlqTopic: String, postgresURL: String) {

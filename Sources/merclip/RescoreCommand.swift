@@ -15,7 +15,10 @@ struct RescoreCommand: ParsableCommand {
         encoders (weights, configs and preprocessing) have that digest, its decoders and heads score the \
         stored features of the time range or streams, and the results land beside the old ones in Postgres \
         (key: segment, model version, task, label set). A model with other encoders cannot reuse them: \
-        the command says so, and `merclip replay` re-scores from media instead.
+        the command says so, and `merclip replay` re-scores from media instead. The digest includes the \
+        precision the encoders ran in: features stored by workers with --precision int8 or bf16 are \
+        reused only with --features-precision int8 or bf16 (their scores then carry that precision's \
+        rounding, as the workers' did).
         Examples:
           merclip rescore --model models/v2 --since 2026-11-01T00:00:00Z
           merclip rescore --model models/v1 --stream-id call-42 --label-set support \\
@@ -30,7 +33,10 @@ struct RescoreCommand: ParsableCommand {
     @Option(help: "Name of the label set the new scores are stored under (with --labels).") var labelSet: String?
     @Option(help: "TASK=label,label,... : the labels of that task in the label set (repeatable).") var labels: [String] = []
     @Option(help: "Segments decoded per engine call.") var batchSize: Int = 64
-    @Option(help: "Postgres URL (env MERCLIP_POSTGRES_URL).") var postgres: String?
+    @Option(help: "Postgres URL (MERCLIP_POSTGRES_URL).") var postgres: String?
+    @Option(help: "BLAS threads of the decoders (MERCLIP_THREADS; default: all cores).") var threads: Int?
+    @Option(help: "Reuse features the encoders computed at this precision, the storing workers' --precision: fp32, bf16 or int8 (MERCLIP_FEATURES_PRECISION, default fp32).")
+    var featuresPrecision: String?
 
     func validate() throws {
         if since == nil && streamIDs.isEmpty { throw ValidationError("give --since TIME (optionally --until) or --stream-id S") }
@@ -39,8 +45,12 @@ struct RescoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let postgres = postgres ?? ProcessInfo.processInfo.environment["MERCLIP_POSTGRES_URL"] else {
-            throw ValidationError("--postgres or MERCLIP_POSTGRES_URL is required")
+        let env = Setting()
+        let postgres = try env.required(self.postgres, "MERCLIP_POSTGRES_URL", option: "--postgres")
+        try env.applyBLASThreads(threads)
+        let precision = try env.choice(featuresPrecision, "MERCLIP_FEATURES_PRECISION", option: "--features-precision",
+                                       default: Precision.fp32, names: ["fp32", "bf16", "int8"]) {
+            Precision(rawValue: $0.lowercased()).flatMap { $0 == .auto ? nil : $0 }
         }
         let started = Date(), cpu0 = processCPUSeconds()
         var engine = try MERCLIPEngine(directory: model)
@@ -51,13 +61,13 @@ struct RescoreCommand: ParsableCommand {
             let names = spec[spec.index(after: eq)...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             engine = try engine.withLabels(task: String(spec[..<eq]), labels: names.filter { !$0.isEmpty })
         }
-        let digest = try EncoderDigest.of(directory: model)
+        let digest = try EncoderDigest.of(directory: model, precision: precision)
         let selection = FeatureStore.Selection(since: try since.map { try parseTime($0, "--since") },
                                                until: try until.map { try parseTime($0, "--until") },
                                                streamIDs: streamIDs, encoderDigest: digest)
         let store = FeatureStore(url: postgres)
         let stored = try store.read(selection)
-        if stored.isEmpty { throw RescoreError(try explainNothing(store, selection)) }
+        if stored.isEmpty { throw RescoreError(try explainNothing(store, selection, precision: precision)) }
         let writer = ResultWriter(url: postgres)
         let set = labelSet ?? ResultRow.defaultLabelSet
         let c = engine.config
@@ -100,14 +110,24 @@ struct RescoreCommand: ParsableCommand {
         return out
     }
 
-    private func explainNothing(_ store: FeatureStore, _ selection: FeatureStore.Selection) throws -> String {
+    private func explainNothing(_ store: FeatureStore, _ selection: FeatureStore.Selection, precision: Precision) throws -> String {
         let others = try store.digests(selection)
         if others.isEmpty {
             return "no stored features in the range (workers keep them with --store-features); re-score from media with `merclip replay`"
         }
+        // The same weights at another precision: say which, and how to reuse them.
+        for p in [Precision.fp32, .bf16, .int8] where p != precision {
+            let d = try EncoderDigest.of(directory: model, precision: p)
+            if let n = others.first(where: { $0.digest == d })?.segments {
+                return "the stored features of the range (\(n) segments) were computed by these encoders at \(p.rawValue), "
+                    + "not \(precision.rawValue): give --features-precision \(p.rawValue) to reuse them (scores then carry "
+                    + "\(p.rawValue)'s rounding), or re-score from media with `merclip replay`"
+            }
+        }
         let list = others.map { "\($0.digest): \($0.segments)" }.joined(separator: ", ")
-        return "the stored features of the range were computed by other encoders (\(list)); this model's encoders are "
-            + "\(selection.encoderDigest), so their features cannot be reused: re-score from media with `merclip replay`"
+        return "the stored features of the range were computed by other encoders (\(list)); this model's encoders at "
+            + "\(precision.rawValue) are \(selection.encoderDigest), so their features cannot be reused: re-score from media "
+            + "with `merclip replay`"
     }
 }
 

@@ -23,6 +23,16 @@ struct WorkerCommand: AsyncParsableCommand {
         --drain-seconds (what is not written by then stays uncommitted and is read again by the next \
         owner); a second signal exits at once (status 128 + signal) without committing.
 
+        --exactly-once: results on Kafka exactly once for read_committed consumers, SIGKILLs included. \
+        A transactional producer (transactional.id <group>-<instance id>) commits each batch's result \
+        and DLQ messages together with the consumed offsets they cover (send_offsets_to_transaction under \
+        the group's current generation): a crash leaves both or neither, and the segments are scored \
+        again. Postgres is still written first, as an upsert. The consumer's own offset commit is not \
+        used. Give every worker its own stable --instance-id (a StatefulSet pod name, a systemd \
+        instance): a restarted instance fences its previous life (that producer's calls fail and it \
+        stops) and aborts its open transaction; two running workers with the same id fence each other, \
+        and the fenced one exits non-zero. Needs Kafka 2.5 or later.
+
         Every option can come from the environment variable named in its help; a variable whose value \
         cannot be used is an error naming it.
         """)
@@ -55,6 +65,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: "Also fetch http:// media from the --media-host hosts; without it only https:// (MERCLIP_MEDIA_ALLOW_HTTP=1).")
     var allowHTTPMedia = false
     @Option(help: "IPv4 address the metrics port listens on (MERCLIP_METRICS_ADDRESS, default 0.0.0.0: all interfaces).") var metricsAddress: String?
+    @Flag(help: "Exactly-once results on Kafka: transactions carry each batch's messages and offsets (MERCLIP_EXACTLY_ONCE=1; see above).")
+    var exactlyOnce = false
+    @Option(help: "This worker's stable name, unique in the group; makes the transactional.id <group>-<id> with --exactly-once (MERCLIP_INSTANCE_ID).")
+    var instanceId: String?
     @Option(name: .customShort("X"), help: "librdkafka property key=value, repeatable (MERCLIP_KAFKA_PROPERTIES, ';'- or newline-separated).")
     var kafkaProperties: [String] = []
 
@@ -87,6 +101,12 @@ struct WorkerCommand: AsyncParsableCommand {
         config.storeFeatures = try env.switchOn(storeFeatures, "MERCLIP_STORE_FEATURES", option: "--store-features")
         config.featureRetentionDays = try env.positiveDouble(featureRetentionDays, "MERCLIP_FEATURE_RETENTION_DAYS",
                                                              option: "--feature-retention-days")
+        config.exactlyOnce = try env.switchOn(exactlyOnce, "MERCLIP_EXACTLY_ONCE", option: "--exactly-once")
+        config.instanceID = env.string(instanceId, "MERCLIP_INSTANCE_ID")
+        if config.exactlyOnce && config.instanceID == nil {
+            throw ValidationError("--exactly-once needs --instance-id or MERCLIP_INSTANCE_ID: a name of this worker, "
+                                  + "stable across its restarts and unique in the group (it makes the transactional.id)")
+        }
         let allowHTTP = try env.switchOn(allowHTTPMedia, "MERCLIP_MEDIA_ALLOW_HTTP", option: "--allow-http-media")
         let port = try env.int(metricsPort, "MERCLIP_METRICS_PORT", option: "--metrics-port", default: 9464, in: 0...65535)
         let address = env.string(metricsAddress, "MERCLIP_METRICS_ADDRESS", default: "0.0.0.0")

@@ -12,6 +12,7 @@ let workerMetrics: [String: String] = [
     "merclip_end_to_end_seconds": "histogram",
     "merclip_consumer_lag": "gauge",
     "merclip_ready": "gauge",
+    "merclip_transactions_total": "counter",
 ]
 
 /// Series a query may read: the worker's (histograms as _bucket, _sum, _count) and Prometheus' own

@@ -2,6 +2,7 @@
 // a new label set, or refuses a model whose encoders differ.
 import Foundation
 import Kafka
+import Model
 import TestSupport
 import Testing
 import Worker
@@ -68,5 +69,38 @@ struct RescoreTests {
         #expect(refused.status != 0 && refused.stderr.contains("other encoders") && refused.stderr.contains("merclip replay"),
                 "\(refused.stderr)")
         #expect(try db.count("SELECT count(*) FROM results WHERE model_version = 'v9'") == 0)
+    }
+}
+
+@Suite("Re-scoring: features kept apart by precision", .serialized)
+struct RescorePrecisionTests {
+    init() throws { try Assets.makeMedia() }
+
+    @Test("features stored by an int8 worker are not matched as fp32: rescore says so, and reuses them with --features-precision int8")
+    func int8FeaturesKeptApart() throws {
+        let broker = try Broker(partitions: 1)
+        let db = try ScratchDatabase(migrated: true)
+        let v1 = try Assets.model(version: "v1")
+        let worker = try WorkerProcess(broker: broker, db: db, model: v1, name: "store-int8",
+                                       extra: ["--store-features", "--precision", "int8"])
+        defer { _ = worker.terminate() }
+        try broker.produce((0..<6).map { goodEvent($0) })
+        do {
+            try waitUntil("6 segments stored", seconds: 90) { try db.count("SELECT count(*) FROM segment_features") == 6 }
+        } catch {
+            Issue.record("\(error)\n\(worker.logText.suffix(3000))")
+            throw error
+        }
+        let int8 = try EncoderDigest.of(directory: v1, precision: .int8)
+        #expect(try db.query("SELECT DISTINCT encoder_digest FROM segment_features") == [[int8]])
+        #expect(int8 != (try EncoderDigest.of(directory: v1)))
+
+        let refused = try runProcess(merclipBinary(), ["rescore", "--model", v1, "--since", "0", "--postgres", db.url])
+        #expect(refused.status != 0 && refused.stderr.contains("at int8, not fp32")
+                && refused.stderr.contains("--features-precision int8"), "\(refused.stderr)")
+        let out = try run(merclipBinary(), ["rescore", "--model", v1, "--since", "0", "--features-precision", "int8",
+                                            "--label-set", "again", "--labels", "emotion=calm,annoyed", "--postgres", db.url])
+        #expect(out.contains("rescore: 6 segments from stored features (encoders \(int8))"), "\(out)")
+        #expect(try db.count("SELECT count(*) FROM results WHERE label_set = 'again'") == 12, "6 segments × 2 tasks")
     }
 }

@@ -40,6 +40,7 @@ extension KafkaError {
             : rd_kafka_error_is_retriable(error) != 0 ? .system : KafkaError.fault(code)
         var e = KafkaError(code: code.rawValue, reason: "\(context): \(String(cString: rd_kafka_error_string(error)))", fault: fault)
         e.requiresAbort = rd_kafka_error_txn_requires_abort(error) != 0
+        e.isFatal = e.isFatal || rd_kafka_error_is_fatal(error) != 0
         throw e
     }
 }
