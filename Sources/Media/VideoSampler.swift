@@ -18,13 +18,13 @@ struct VideoSampler {
     /// after the last decodable frame get the nearest frame. Returns the frames decoded and the
     /// CPU seconds this thread spent converting them.
     ///
-    /// After the last time, packets presented after it are read ahead instead of decoded. A packet presented at or before it
-    /// sends them (they may be its references) and itself; once more of them are queued than the
-    /// decoder's reordering depth (`has_b_frames`, plus one), no later packet can be presented at or
-    /// before the time, so they are dropped and the decoder is drained: the frame shown then is out
-    /// without decoding the pictures a decoder needs before it outputs one. A keyframe packet or one
-    /// without a timestamp sends the queue as usual. H.264 and HEVC only (their reordering is where the
-    /// saving is; with VP9 the count of frames received came out one higher on one window).
+    /// After the last time, packets presented after it are read ahead instead of decoded. A packet
+    /// presented at or before it sends them (they may be its references) and itself; once more of them
+    /// are queued than the decoder's reordering depth (`has_b_frames`) plus one, no later packet can be
+    /// presented at or before the last time, so they are dropped and the decoder is drained: the frame
+    /// shown then comes out without the pictures a decoder needs before it outputs one. A keyframe
+    /// packet or one without a timestamp sends the queue as usual. H.264 and HEVC only: their
+    /// reordering is what makes a decoder wait for pictures presented after the one it outputs.
     func sample(times: [Double], into out: UnsafeMutablePointer<Float>) throws -> (decoded: Int, convertSeconds: Double) {
         let name = format.name
         let st = format.stream(streamIndex)
