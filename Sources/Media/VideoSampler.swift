@@ -10,11 +10,21 @@ struct VideoSampler {
     /// Decode every picture from the first seek on, with no skipping and no forward seeks (the reference
     /// the skipping is checked against: both give the same frames).
     var exhaustive = false
+    /// Read ahead instead of decoding on after the last time: see `sample`.
+    var readAhead = true
 
     /// For each time (media seconds, ascending), the frame whose presentation interval contains it,
     /// converted to 3 × size × size floats in `out` (one block per time). Times before the first or
     /// after the last decodable frame get the nearest frame. Returns the frames decoded and the
     /// CPU seconds this thread spent converting them.
+    ///
+    /// After the last time, packets presented after it are read ahead instead of decoded. A packet
+    /// presented at or before it sends them (they may be its references) and itself; once more of them
+    /// are queued than the decoder's reordering depth (`has_b_frames`) plus one, no later packet can be
+    /// presented at or before the last time, so they are dropped and the decoder is drained: the frame
+    /// shown then comes out without the pictures a decoder needs before it outputs one. A keyframe
+    /// packet or one without a timestamp sends the queue as usual. H.264 and HEVC only: their
+    /// reordering is what makes a decoder wait for pictures presented after the one it outputs.
     func sample(times: [Double], into out: UnsafeMutablePointer<Float>) throws -> (decoded: Int, convertSeconds: Double) {
         let name = format.name
         let st = format.stream(streamIndex)
@@ -47,6 +57,12 @@ struct VideoSampler {
         var forwardSeeks = 0
         var atEnd = false
         var readBeforeSeek = -Double.infinity
+        // Read-ahead state: the queued packets and the earliest presentation time sent since the last seek.
+        let codec = st.pointee.codecpar.pointee.codec_id
+        let mayReadAhead = readAhead && !exhaustive
+            && [AV_CODEC_ID_H264, AV_CODEC_ID_HEVC].contains(codec)
+        var ahead: [Packet] = []
+        var firstSent = Double.infinity
         format.seek(to: times[0], stream: streamIndex)
 
         func pick(_ index: Int, _ f: UnsafeMutablePointer<AVFrame>, time: Double) throws {
@@ -82,6 +98,7 @@ struct VideoSampler {
                     avcodec_flush_buffers(dec)
                     justSeeked = true
                     havePrevious = false
+                    firstSent = .infinity
                     return true
                 }
             }
@@ -102,22 +119,29 @@ struct VideoSampler {
             if next < times.count, !atEnd, !exhaustive, forwardSeeks < times.count, let read = lastPacketEnd,
                let key = format.indexedKeyframe(atOrBefore: times[next] - reorderMargin, stream: streamIndex),
                key.seconds > read {
-                forwardSeeks += 1
-                // Seek by presentation time (index timestamps may be decode times, as in MP4).
                 // A failed seek leaves the position alone: go on decoding, and stop trying.
-                guard format.seek(to: times[next], stream: streamIndex) else {
+                guard jump(read: read) else {
                     forwardSeeks = times.count
                     return false
                 }
-                readBeforeSeek = read
-                avcodec_flush_buffers(dec)
-                havePrevious = false
-                justSeeked = true
-                seekTarget = times[next]
-                seekChecks = 0
                 return true
             }
             return false
+        }
+
+        /// Seeks to the keyframe before the next time (by presentation time: index timestamps may be decode
+        /// times, as in MP4) and resets the decoder.
+        func jump(read: Double?) -> Bool {
+            forwardSeeks += 1
+            guard format.seek(to: times[next], stream: streamIndex) else { return false }
+            readBeforeSeek = read ?? -Double.infinity
+            avcodec_flush_buffers(dec)
+            havePrevious = false
+            justSeeked = true
+            seekTarget = times[next]
+            seekChecks = 0
+            firstSent = .infinity
+            return true
         }
 
         /// Whether a picture presented at `t` is shown at none of the remaining times: it starts more than
@@ -145,10 +169,44 @@ struct VideoSampler {
             }
         }
 
+        /// Sends one packet (not decoding it when no remaining time shows it); returns true to restart after a seek.
+        func send(_ p: UnsafeMutablePointer<AVPacket>) throws -> Bool {
+            let pts = p.pointee.pts
+            // Non-reference pictures that no remaining time shows are not decoded.
+            let skip = !exhaustive && pts != merclip_av_nopts_value() && unshown(Double(pts) * tb)
+            dec.pointee.skip_frame = skip ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
+            if pts != merclip_av_nopts_value() { firstSent = min(firstSent, Double(pts) * tb) }
+            let r = avcodec_send_packet(dec, p)
+            if r < 0, r != merclip_averror_eagain() {
+                if r == merclip_averror_enomem() { throw MediaError(.outOfMemory, input: name, reason: ffDetail(r)) }
+                errors += 1
+                lastError = r
+                return false
+            }
+            return try drain()
+        }
+
+        /// The queued packets are not needed: drain the decoder and take its last frame for the last time.
+        func dropAhead() throws {
+            ahead.removeAll()
+            let waited = times[times.count - 1]
+            avcodec_send_packet(dec, nil)
+            _ = try drain()
+            guard havePrevious else {
+                throw MediaError(.corrupt, input: name, reason: "no picture decoded before \(String(format: "%.3f", waited)) s" + (errors > 0 ? ": \(ffDetail(lastError))" : ""))
+            }
+            while next < times.count, times[next] <= waited {
+                try pick(next, held.pointer, time: previousTime)
+                next += 1
+            }
+        }
+
         reading: while next < times.count {
             let more = try format.read(packet)
             if !more {
                 atEnd = true  // no more seeking: drain what the decoder holds
+                // At the end nothing presented at or before the last time can follow what was read ahead.
+                ahead.removeAll()
                 try format.checkNotCutShort(streamIndex, reached: lastPacketEnd, wanted: times[next])
                 avcodec_send_packet(dec, nil)
                 _ = try drain()
@@ -162,17 +220,20 @@ struct VideoSampler {
                 let end = Double(pts + max(packet.pointer.pointee.duration, 0)) * tb
                 lastPacketEnd = max(lastPacketEnd ?? end, end)
             }
-            // Non-reference pictures that no remaining time shows are not decoded.
-            let skip = !exhaustive && pts != merclip_av_nopts_value() && unshown(Double(pts) * tb)
-            dec.pointee.skip_frame = skip ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
-            let r = avcodec_send_packet(dec, packet.pointer)
-            if r < 0, r != merclip_averror_eagain() {
-                if r == merclip_averror_enomem() { throw MediaError(.outOfMemory, input: name, reason: ffDetail(r)) }
-                errors += 1
-                lastError = r
+            if mayReadAhead, !atEnd, pts != merclip_av_nopts_value(), packet.pointer.pointee.flags & AV_PKT_FLAG_KEY == 0,
+               next + 1 == times.count, Double(pts) * tb > times[next], firstSent <= times[next] {
+                let q = try Packet(input: name)
+                av_packet_move_ref(q.pointer, packet.pointer)
+                ahead.append(q)
+                if ahead.count > Int(dec.pointee.has_b_frames) + 1 { try dropAhead() }
                 continue
             }
-            if try drain() { continue reading }
+            if !ahead.isEmpty {
+                let queued = ahead
+                ahead.removeAll()
+                for q in queued { if try send(q.pointer) { continue reading } }
+            }
+            if try send(packet.pointer) { continue reading }
         }
         try format.deadline.check()
         if next < times.count {

@@ -29,6 +29,20 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The split from measured CPU seconds per segment of each stage (media alone, the engine alone): the
+    /// lanes get enough threads for their share of the cores (at least one), and the engine the cores
+    /// that share leaves, rounded to the nearest core (at least one). A lane busy a small part of the time
+    /// (audio-only segments) then does not take a whole core from the engine: the threads may outnumber
+    /// the cores, the expected load does not.
+    public static func measured(cores: Int, mediaCPU: Double, engineCPU: Double) -> CPUBudget {
+        let cores = max(1, cores)
+        let share = mediaCPU + engineCPU > 0 ? max(0, mediaCPU) / (max(0, mediaCPU) + max(0, engineCPU)) : 0.5
+        let busy = Double(cores) * share
+        let lanes = max(1, Int(busy.rounded(.up)))
+        let engine = min(cores, max(1, Int((Double(cores) - busy).rounded())))
+        return CPUBudget(cores: cores, decodeLanes: lanes, engineThreads: engine, source: String(format: "measured, media %.0f%%", share * 100))
+    }
+
     /// Whether lanes and engine together ask for more threads than there are cores.
     public var oversubscribed: Bool { decodeLanes + engineThreads > cores }
 

@@ -22,7 +22,7 @@ struct Bench: ParsableCommand {
         Example: merclip bench --preset vit-b-32 --batch 4 --iters 3 --precision all
         """)
 
-    @Option(help: "Modes to measure, comma-separated: fp32, fp32-openblas, fp32-onednn, bf16, int8, auto, all.")
+    @Option(help: "Modes to measure, comma-separated: fp32, fp32-openblas, fp32-onednn, bf16, int8, auto, all (pipeline: one of fp32, bf16, int8, auto).")
     var precision: String = "fp32"
 
     @Flag(help: "Skip the comparison of reduced-precision modes with fp32 (which holds an fp32 model too): for a mode's own memory.")

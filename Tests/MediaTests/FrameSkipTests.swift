@@ -8,7 +8,7 @@ import Testing
 struct FrameSkipTests {
     /// The sampled frames of `name` at the 12 times of `window` (seconds from the start), decoded by one
     /// single-threaded decoder, with the sampler's skipping or `exhaustive`ly, and the pictures decoded.
-    static func sample(_ name: String, window: (start: Double, duration: Double), exhaustive: Bool = false,
+    static func sample(_ name: String, window: (start: Double, duration: Double), exhaustive: Bool = false, readAhead: Bool = true,
                        cropSource: Bool = true, size: Int = 224) throws -> (frames: [Float], decoded: Int) {
         let path = try TestMedia.path(name)
         let format = try FormatInput(.file(path), deadline: Deadline(limit: 30, input: path))
@@ -19,6 +19,7 @@ struct FrameSkipTests {
         converter.cropSource = cropSource
         var sampler = VideoSampler(format: format, streamIndex: v, threads: 1, converter: converter)
         sampler.exhaustive = exhaustive
+        sampler.readAhead = readAhead
         let start = format.startTime + window.start
         let times = (0..<12).map { start + (Double($0) + 0.5) * window.duration / 12 }
         var frames = [Float](repeating: .nan, count: 12 * 3 * size * size)
@@ -54,6 +55,22 @@ struct FrameSkipTests {
         let all = try Self.sample(name, window: window, exhaustive: true)
         #expect(skipped.frames == all.frames)
         #expect(Double(skipped.decoded) < 0.75 * Double(all.decoded), "\(name): \(skipped.decoded) of \(all.decoded) pictures decoded")
+    }
+
+    /// After the last time, the pictures a decoder needs before it outputs the one shown are read, not
+    /// decoded: the same frames, and fewer pictures where some follow the last time in decoding order.
+    @Test("reading ahead instead of decoding on after the last time", arguments: media)
+    func readAhead(name: String) throws {
+        let windows = name == "bench720.mp4" ? [(0.0, 10.0), (1.3, 7.0)] : [(0.0, 4.0), (0.3, 2.9), (1.1, 0.9)]
+        for window in windows {
+            let ahead = try Self.sample(name, window: window)
+            let decodingOn = try Self.sample(name, window: window, readAhead: false)
+            #expect(ahead.frames == decodingOn.frames, "\(name) \(window)")
+            #expect(ahead.decoded <= decodingOn.decoded, "\(name) \(window): \(ahead.decoded) vs \(decodingOn.decoded) pictures")
+            if name == "bench720.mp4" || (name == "index.mp4" && window == (0.0, 4.0)) {
+                #expect(ahead.decoded < decodingOn.decoded, "\(name) \(window): \(ahead.decoded) vs \(decodingOn.decoded) pictures")
+            }
+        }
     }
 
     @Test("the frame shown at each time, with B-pyramid H.264 and HEVC", arguments: ["bpyramid.mp4"] + (media.contains("hevc.mp4") ? ["hevc.mp4"] : []))
