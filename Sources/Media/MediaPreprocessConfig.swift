@@ -2,15 +2,14 @@
 import Foundation
 import Tensor
 
+/// How audio becomes spectrogram images (config.json `preprocess.audio`; docs/design.md gives the maths).
 public struct AudioSpectrogramConfig: Sendable, Equatable {
-    public var sampleRate = 16000
-    public var windowSeconds = 2.0
-    public var maxWindows = 12
-    public var nFFT = 1024
-    public var hopLength = 512
-    public var nMels = 224
-    public var fMin = 20.0
-    public var fMax = 8000.0
+    /// The mono rate the audio is resampled to, Hz; each image covers `windowSeconds`, at most `maxWindows` per segment.
+    public var sampleRate = 16000, windowSeconds = 2.0, maxWindows = 12
+    /// STFT frame length and hop, in samples.
+    public var nFFT = 1024, hopLength = 512
+    /// Mel bands (the image's rows) and the band edges in Hz.
+    public var nMels = 224, fMin = 20.0, fMax = 8000.0
     /// Normalisation (x − mean) / std of the log-mel image.
     public var mean: Float = -4
     public var std: Float = 4

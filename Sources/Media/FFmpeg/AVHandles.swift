@@ -1,30 +1,31 @@
-// Owning wrappers for AVPacket and AVFrame (freed in deinit).
+// Owning wrappers for AVPacket and AVFrame: one class owning the pointer, freed with its own free function in deinit.
 import CFFmpeg
 
-final class Packet {
-    let pointer: UnsafeMutablePointer<AVPacket>
+final class AVObject<T> {
+    typealias Free = (UnsafeMutablePointer<UnsafeMutablePointer<T>?>?) -> Void
+    let pointer: UnsafeMutablePointer<T>
+    private let free: Free
 
-    init(input: String) throws {
-        guard let p = av_packet_alloc() else { throw MediaError(.outOfMemory, input: input, reason: "cannot allocate a packet") }
-        pointer = p
+    /// Takes what an FFmpeg allocator returned; nil is the out-of-memory error naming the input and the object.
+    init(_ pointer: UnsafeMutablePointer<T>?, _ what: String, input: String, free: @escaping Free) throws {
+        guard let pointer else { throw MediaError(.outOfMemory, input: input, reason: "cannot allocate \(what)") }
+        self.pointer = pointer
+        self.free = free
     }
 
     deinit {
-        var p: UnsafeMutablePointer<AVPacket>? = pointer
-        av_packet_free(&p)
+        var p: UnsafeMutablePointer<T>? = pointer
+        free(&p)
     }
 }
 
-final class Frame {
-    let pointer: UnsafeMutablePointer<AVFrame>
+typealias Packet = AVObject<AVPacket>
+typealias Frame = AVObject<AVFrame>
 
-    init(input: String) throws {
-        guard let p = av_frame_alloc() else { throw MediaError(.outOfMemory, input: input, reason: "cannot allocate a frame") }
-        pointer = p
-    }
+extension AVObject where T == AVPacket {
+    convenience init(input: String) throws { try self.init(av_packet_alloc(), "a packet", input: input) { av_packet_free($0) } }
+}
 
-    deinit {
-        var p: UnsafeMutablePointer<AVFrame>? = pointer
-        av_frame_free(&p)
-    }
+extension AVObject where T == AVFrame {
+    convenience init(input: String) throws { try self.init(av_frame_alloc(), "a frame", input: input) { av_frame_free($0) } }
 }
