@@ -6,14 +6,14 @@ final class FormatInput {
     let context: UnsafeMutablePointer<AVFormatContext>
     let name: String
     let deadline: Deadline
-    private let memory: MemoryIO?
+    private let io: CustomIO
 
     /// Opens `input` with one of `demuxers` only (FFmpeg's `format_whitelist`).
     init(_ input: MediaInput, deadline: Deadline, demuxers: [String] = MediaLimits.supportedDemuxers) throws {
         FFmpegLog.begin()
         name = input.name
         self.deadline = deadline
-        var opened: (UnsafeMutablePointer<AVFormatContext>, MemoryIO?)
+        var opened: (UnsafeMutablePointer<AVFormatContext>, CustomIO)
         let allowed = demuxers.joined(separator: ",")
         do {
             opened = try FormatInput.open(input, format: nil, demuxers: allowed, deadline: deadline)
@@ -23,7 +23,7 @@ final class FormatInput {
                   let format = av_find_input_format(hint) ?? av_find_input_format(FormatInput.demuxerName(hint)) else { throw e }
             opened = try FormatInput.open(input, format: format, demuxers: allowed, deadline: deadline)
         }
-        (context, memory) = opened
+        (context, io) = opened
         let s = avformat_find_stream_info(context, nil)
         if s < 0 {
             throw FormatInput.openError(s, input: input.name, deadline: deadline)
@@ -42,37 +42,33 @@ final class FormatInput {
     }
 
     private static func open(_ input: MediaInput, format: UnsafePointer<AVInputFormat>?, demuxers: String,
-                             deadline: Deadline) throws -> (UnsafeMutablePointer<AVFormatContext>, MemoryIO?) {
-        // A path must name a regular file (checked without blocking) before FFmpeg opens it by name:
-        // the name keeps FFmpeg's probing by extension.
-        if case .file(let path) = input { _ = try RegularFile.check(path) }
+                             deadline: Deadline) throws -> (UnsafeMutablePointer<AVFormatContext>, CustomIO) {
+        // A path is opened here, checked to be a regular file on the opened descriptor (never blocking), and
+        // FFmpeg reads that descriptor: swapping the file after the check changes nothing. The path is still
+        // given as the URL, for FFmpeg's probing by extension.
+        let source: CustomIO.Source
+        switch input {
+        case .file(let path):
+            let (handle, size) = try RegularFile.open(path)
+            source = .file(handle, size: size)
+        case .bytes(let data, _, _):
+            source = .bytes([UInt8](data))
+        }
+        let io = try CustomIO(source, input: input.name)
         guard let ctx = avformat_alloc_context() else {
             throw MediaError(.outOfMemory, input: input.name, reason: "cannot allocate a format context")
         }
         ctx.pointee.interrupt_callback = deadline.interruptCallback
+        ctx.pointee.pb = io.context
+        ctx.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
         var options: OpaquePointer?
         defer { av_dict_free(&options) }
         // Only the product's containers: a playlist or concat list would open other files.
         av_dict_set(&options, "format_whitelist", demuxers, 0)
+        // Nested opens (playlists, references) must not reach any protocol: not a file, not the network.
+        av_dict_set(&options, "protocol_whitelist", "none", 0)
         var url = ""
-        var memory: MemoryIO?
-        switch input {
-        case .file(let path):
-            url = path
-            // Only plain files: a path must never make FFmpeg open a network URL.
-            av_dict_set(&options, "protocol_whitelist", "file", 0)
-        case .bytes(let data, _, _):
-            do {
-                memory = try MemoryIO(data, input: input.name)
-            } catch {
-                avformat_free_context(ctx)
-                throw error
-            }
-            ctx.pointee.pb = memory!.context
-            ctx.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
-            // Nested opens (playlists, references) must not reach any protocol.
-            av_dict_set(&options, "protocol_whitelist", "none", 0)
-        }
+        if case .file(let path) = input { url = path }
         var p: UnsafeMutablePointer<AVFormatContext>? = ctx
         let r = avformat_open_input(&p, url, format, &options)
         guard r >= 0, let opened = p else {
@@ -84,7 +80,7 @@ final class FormatInput {
             }
             throw FormatInput.openError(r, input: input.name, deadline: deadline)
         }
-        return (opened, memory)
+        return (opened, io)
     }
 
     /// The demuxer FFmpeg would choose for `input` (from its first 64 KiB), for the error that names it.
