@@ -109,7 +109,8 @@ struct Bench: ParsableCommand {
             let t0 = Date()
             let engine = MERCLIPEngine(model: try model.map { try MERCLIPModel(directory: $0, precision: mode.precision, mode: mode.mode) }
                 ?? ModelFactory.randomModel(config, tokenizer: tokenizer, seed: 1, precision: mode.precision, mode: mode.mode))
-            print(String(format: "mode %@: %@ (setup %.2f s)", mode.name, engine.model.compute.description, Date().timeIntervalSince(t0)))
+            print(String(format: "mode %@: %@, loops on %@ (setup %.2f s)", mode.name, engine.model.compute.description,
+                         Parallel.pool.rawValue, Date().timeIntervalSince(t0)))
             let out = try engine.run(segments)   // warm-up
             var times: [Double] = []
             for _ in 0..<iters {
