@@ -17,9 +17,11 @@ public enum Parallel {
     /// wait spinning between products, so a second pool would share the cores with them), Dispatch for OpenBLAS.
     /// Called when a model is built; the last model built decides for the process. `MERCLIP_PARALLEL=dispatch`
     /// in the environment keeps Dispatch (to compare the two).
-    public static func follow(_ mode: ComputeMode) {
+    public static func follow(_ mode: ComputeMode) { current = poolFor(mode) }
+
+    static func poolFor(_ mode: ComputeMode) -> Pool {
         let forced = ProcessInfo.processInfo.environment["MERCLIP_PARALLEL"]?.lowercased() == "dispatch"
-        current = mode.backend == .onednn && !forced && cdnnl_gomp_parallel() != nil ? .openMP : .dispatch
+        return mode.backend == .onednn && !forced && cdnnl_gomp_parallel() != nil ? .openMP : .dispatch
     }
 
     /// Calls `body(range)` over chunks of `0..<count`, in parallel when the work is large enough.
@@ -40,10 +42,13 @@ public enum Parallel {
 
     /// Runs `body(i)` for every i in 0..<iterations in parallel; each iteration must only write its own part of
     /// the raw buffers it touches (the caller's guarantee, hence the unchecked box).
-    public static func run(_ iterations: Int, _ body: (Int) -> Void) {
+    public static func run(_ iterations: Int, _ body: (Int) -> Void) { run(iterations, on: current, body) }
+
+    /// `run` on a given pool (OpenMP falls back to Dispatch when libgomp is not loaded).
+    static func run(_ iterations: Int, on pool: Pool, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { b in
             let box = UncheckedBox(value: b)
-            if current == .openMP {
+            if pool == .openMP {
                 let threads = Int32(min(iterations, BLAS.threads))
                 let ran = withUnsafePointer(to: box) { p in
                     cdnnl_parallel(iterations, threads, { context, i in
