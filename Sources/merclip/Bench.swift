@@ -155,8 +155,16 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// Peak resident set size of this process (getrusage; ru_maxrss is in KiB on Linux, bytes on macOS).
+/// Peak resident set size of this process: VmHWM of /proc/self/status on Linux (getrusage's ru_maxrss there
+/// carries the parent's peak across fork and exec), else getrusage (ru_maxrss in bytes on macOS).
 func peakRSSMiB() -> Double {
+    #if os(Linux)
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kib = Double(line.split(separator: " ").dropFirst().first ?? "") {
+        return kib / 1024
+    }
+    #endif
     var u = rusage()
     getrusage(RUSAGE_SELF.rawValue, &u)
     #if os(macOS)
