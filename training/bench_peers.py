@@ -14,14 +14,18 @@ peers run one fixed-shape graph (no padding masks), exported once from the PyTor
   ort-int8            ONNX Runtime, onnxruntime.quantization.quantize_dynamic (QInt8 weights)
   openvino-default    OpenVINO CPU with its default settings (bf16 where the CPU has AMX / AVX512-BF16)
   openvino-fp32       OpenVINO CPU with INFERENCE_PRECISION_HINT f32
-merclip modes run as `merclip bench --precision MODE --batch B` in a child process (a mode this CPU lacks is
-reported as such). For each batch size the systems run one after the other, --rounds times over, so slow drifts
-of the machine hit all of them; the best round counts. Prints the CPU model, its ISA flags and a table of
-segments/s with each system's ratio to the fastest peer and to the fastest fp32 peer.
+Every system runs in a child process of its own, so each gets its own peak RSS (getrusage of the child: the
+interpreter and libraries, the model, the batch's inputs and its work). merclip modes run as `merclip bench
+--precision MODE --batch B --no-compare` (a mode this CPU lacks is reported as such); a peer runs as this script
+with --child NAME, building its graph from the ONNX files (ONNX Runtime, OpenVINO) or the seeded PyTorch model
+exported once. For each batch size the systems run one after the other, --rounds times over, so slow drifts of
+the machine hit all of them; the best round counts. Prints the CPU model, its ISA flags, the load average before
+and after, and a table of segments/s, ratios to the fastest peer and to the fastest fp32 peer, and peak RSS.
 """
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,7 +38,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_reference import FRAMES, TOKENS, WINDOWS, segment_flop  # noqa: E402
-from merclip_reference import DEFAULT_VOCAB_DIR, FORMAT, REPO, MerClip  # noqa: E402
+from merclip_reference import DEFAULT_VOCAB_DIR, FORMAT, REPO, MerClip, full_config  # noqa: E402
 
 
 class FixedSegments(nn.Module):
@@ -97,14 +101,26 @@ def timed(run, iters):
     return (time.perf_counter() - t0) / iters
 
 
-def peers(work, threads, tmp):
-    """name -> (prepare(batch inputs) -> callable) for every peer."""
-    import onnxruntime as ort
-    import openvino as ov
+def torch_work():
+    """The seeded random ViT-B/32 MER-CLIP with its label embeddings, as FixedSegments."""
+    torch.manual_seed(0)
+    m = MerClip({"format": FORMAT, "name": "merclip-vit-b-32"}).eval()
+    with torch.inference_mode():
+        m.set_vocab(DEFAULT_VOCAB_DIR)
+        cache = {t["name"]: m.label_embeddings(t["name"]) for t in m.config["tasks"]}
+    return FixedSegments(m, cache).eval()
+
+
+def batch_inputs(c, batch):
+    return inputs(batch, c["vision"]["image_size"], c["text"]["vocab_size"], c["text"]["bos_token_id"],
+                  c["text"]["eos_token_id"])
+
+
+def export(work, tmp):
+    """The fp32 ONNX graph of `work` and its int8 dynamic quantisation, written once into tmp."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    x = inputs(1, work.m.config["vision"]["image_size"], work.m.config["text"]["vocab_size"],
-               work.m.config["text"]["bos_token_id"], work.m.config["text"]["eos_token_id"])
+    x = batch_inputs(work.m.config, 1)
     fp32_path, int8_path = os.path.join(tmp, "merclip.onnx"), os.path.join(tmp, "merclip-int8.onnx")
     torch.backends.mha.set_fastpath_enabled(False)   # the fused attention kernel has no ONNX export
     with torch.inference_mode():
@@ -112,53 +128,92 @@ def peers(work, threads, tmp):
                           dynamic_axes={"frames": {0: "b"}, "audio": {0: "b"}, "ids": {0: "b"}})
     torch.backends.mha.set_fastpath_enabled(True)
     quantize_dynamic(fp32_path, int8_path, weight_type=QuantType.QInt8)
-    int8_torch = torch.ao.quantization.quantize_dynamic(work, {nn.Linear}, dtype=torch.qint8)
 
-    def torch_run(module, autocast=False):
+
+PEERS = {"torch-fp32": True, "torch-bf16": False, "torch-int8": False, "ort-fp32": True, "ort-int8": False,
+         "openvino-default": False, "openvino-fp32": True}   # name -> counts as an fp32 peer
+
+
+def peer(name, threads, tmp):
+    """prepare(batch inputs) -> callable for one peer."""
+    fp32_path, int8_path = os.path.join(tmp, "merclip.onnx"), os.path.join(tmp, "merclip-int8.onnx")
+    if name.startswith("torch"):
+        module = torch_work()
+        if name == "torch-int8":
+            module = torch.ao.quantization.quantize_dynamic(module, {nn.Linear}, dtype=torch.qint8)
+
         def prepare(xs):
             def run():
-                with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+                with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=name == "torch-bf16"):
                     module(*xs)
             return run
         return prepare
-
-    def ort_run(path):
+    if name.startswith("ort"):
+        import onnxruntime as ort
         o = ort.SessionOptions()
         o.intra_op_num_threads = threads
-        s = ort.InferenceSession(path, o, providers=["CPUExecutionProvider"])
+        s = ort.InferenceSession(int8_path if name == "ort-int8" else fp32_path, o, providers=["CPUExecutionProvider"])
 
         def prepare(xs):
             feed = {"frames": xs[0].numpy(), "audio": xs[1].numpy(), "ids": xs[2].numpy()}
             return lambda: s.run(None, feed)
         return prepare
-
+    import openvino as ov
     core = ov.Core()
-    ov_model = core.read_model(fp32_path)
+    config = {"INFERENCE_PRECISION_HINT": "f32"} if name == "openvino-fp32" else {}
+    c = core.compile_model(core.read_model(fp32_path), "CPU", {"INFERENCE_NUM_THREADS": threads, **config})
 
-    def ov_run(config):
-        c = core.compile_model(ov_model, "CPU", {"INFERENCE_NUM_THREADS": threads, **config})
+    def prepare(xs):
+        req = c.create_infer_request()
+        feed = {"frames": xs[0].numpy(), "audio": xs[1].numpy(), "ids": xs[2].numpy()}
+        return lambda: req.infer(feed)
+    return prepare
 
-        def prepare(xs):
-            req = c.create_infer_request()
-            feed = {"frames": xs[0].numpy(), "audio": xs[1].numpy(), "ids": xs[2].numpy()}
-            return lambda: req.infer(feed)
-        return prepare
 
-    return {"torch-fp32": (torch_run(work), True), "torch-bf16": (torch_run(work, autocast=True), False),
-            "torch-int8": (torch_run(int8_torch), False), "ort-fp32": (ort_run(fp32_path), True),
-            "ort-int8": (ort_run(int8_path), False), "openvino-default": (ov_run({}), False),
-            "openvino-fp32": (ov_run({"INFERENCE_PRECISION_HINT": "f32"}), True)}
+def child(a):
+    """--child NAME: time one peer at one batch size; prints its rate and this process's peak RSS."""
+    torch.set_num_threads(a.threads)
+    xs = batch_inputs(full_config({"format": FORMAT, "name": "merclip-vit-b-32"}), a.batch)
+    rate = a.batch / timed(peer(a.child, a.threads, a.tmp)(xs), a.iters)
+    print(f"segments/s: {rate:.4f}")
+    print(f"peak RSS: {peak_rss_mib():.0f} MiB")
+
+
+def peak_rss_mib():
+    """This process's peak RSS: VmHWM (getrusage's ru_maxrss carries the parent's peak across fork and exec)."""
+    with open("/proc/self/status", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_peer(name, batch, a, tmp):
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", name, "--batch", str(batch), "--iters", str(a.iters),
+           "--threads", str(a.threads), "--tmp", tmp]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        return None, (p.stderr.strip().splitlines() or ["failed"])[-1], None
+    rate = float(re.search(r"segments/s: ([0-9.]+)", p.stdout).group(1))
+    return rate, "", int(re.search(r"peak RSS: ([0-9]+) MiB", p.stdout).group(1))
 
 
 def merclip(binary, mode, batch, iters, threads):
     cmd = [binary, "bench", "--preset", "vit-b-32", "--batch", str(batch), "--iters", str(iters), "--precision", mode,
-           "--threads", str(threads)]
+           "--threads", str(threads), "--no-compare"]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
-        return None, (p.stderr.strip().splitlines() or ["failed"])[-1]
+        return None, (p.stderr.strip().splitlines() or ["failed"])[-1], None
     rate = float(re.search(r"segments/s: ([0-9.]+)", p.stdout).group(1))
     chosen = re.search(r"mode \S+: (.*) \(setup", p.stdout).group(1)
-    return rate, chosen
+    auto = re.search(r"precision auto: .*", p.stdout + p.stderr)
+    if auto:
+        print(f"batch {batch} merclip {mode}: {auto.group(0)}", file=sys.stderr, flush=True)
+    return rate, chosen, int(re.search(r"peak RSS: ([0-9]+) MiB", p.stdout).group(1))
+
+
+def load():
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main():
@@ -168,64 +223,70 @@ def main():
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--merclip", default=os.path.join(REPO, ".build", "release", "merclip"))
-    ap.add_argument("--modes", default="fp32-openblas,fp32-onednn,int8,bf16")
+    ap.add_argument("--modes", default="fp32-openblas,fp32-onednn,int8,bf16,auto")
     ap.add_argument("--max-batch-seconds", type=float, default=150,
                     help="skip a system whose rate at an earlier batch size predicts longer batches than this")
-    ap.add_argument("--peers", default="torch-fp32,torch-bf16,torch-int8,ort-fp32,ort-int8,openvino-default,openvino-fp32")
+    ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--batch", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--tmp", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.child:
+        return child(a)
     torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
-    m = MerClip({"format": FORMAT, "name": "merclip-vit-b-32"}).eval()
-    c = m.config
-    with torch.inference_mode():
-        m.set_vocab(DEFAULT_VOCAB_DIR)
-        cache = {t["name"]: m.label_embeddings(t["name"]) for t in c["tasks"]}
-    work = FixedSegments(m, cache).eval()
     model, isa = cpu_facts()
+    started = load()
     with tempfile.TemporaryDirectory() as tmp:
-        systems = peers(work, a.threads, tmp)
+        work = torch_work()
+        c = work.m.config
+        export(work, tmp)
+        del work
         wanted = a.peers.split(",")
         rows = {}
         for batch in [int(b) for b in a.batches.split(",")]:
-            xs = inputs(batch, c["vision"]["image_size"], c["text"]["vocab_size"], c["text"]["bos_token_id"],
-                        c["text"]["eos_token_id"])
             for _ in range(a.rounds):
                 for mode in a.modes.split(","):
-                    rate, note = merclip(a.merclip, mode, batch, a.iters, a.threads)
+                    rate, note, rss = merclip(a.merclip, mode, batch, a.iters, a.threads)
                     key = ("merclip " + mode, batch)
-                    rows[key] = (max(rate, rows.get(key, (0,))[0] or 0) if rate else None,
-                                 note if rate else f"unavailable: {note}", mode.startswith("fp32"))
-                    print(f"batch {batch} merclip {mode}: {rate if rate else note}", file=sys.stderr, flush=True)
+                    if rate and (rows.get(key, (0,))[0] or 0) < rate:
+                        rows[key] = (rate, note, mode.startswith("fp32"), rss)
+                    elif not rate:
+                        rows.setdefault(key, (None, f"unavailable: {note}", mode.startswith("fp32"), None))
+                    print(f"batch {batch} merclip {mode}: {rate if rate else note} ({load()})", file=sys.stderr, flush=True)
                 for name in wanted:
-                    prepare, fp32 = systems[name]
+                    fp32 = PEERS[name]
                     earlier = [r[0] for (n, b), r in rows.items() if n == name and b != batch and r[0]]
                     if earlier and batch / max(earlier) > a.max_batch_seconds:
-                        rows[(name, batch)] = (None, f"not run: {batch / max(earlier):.0f} s per batch predicted", fp32)
+                        rows[(name, batch)] = (None, f"not run: {batch / max(earlier):.0f} s per batch predicted", fp32, None)
                         continue
-                    rate = batch / timed(prepare(xs), a.iters)
+                    rate, note, rss = run_peer(name, batch, a, tmp)
                     key = (name, batch)
-                    rows[key] = (max(rate, rows.get(key, (0,))[0] or 0), "", fp32)
-                    print(f"batch {batch} {name}: {rate:.3f}", file=sys.stderr, flush=True)
+                    if rate and (rows.get(key, (0,))[0] or 0) < rate:
+                        rows[key] = (rate, "", fp32, rss)
+                    elif not rate:
+                        rows.setdefault(key, (None, f"failed: {note}", fp32, None))
+                    print(f"batch {batch} {name}: {f'{rate:.3f}' if rate else note} ({load()})", file=sys.stderr, flush=True)
     import onnxruntime
     import openvino
     print(f"CPU: {model}; {a.threads} threads; ISA flags: {' '.join(isa)}")
     print(f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, openvino {openvino.__version__}; "
           f"{segment_flop(c) / 1e9:.1f} GFLOP per segment")
+    print(f"{started} before, {load()} after")
     for batch in sorted({b for _, b in rows}):
-        peer = [(r[0], n) for (n, b), r in rows.items() if b == batch and not n.startswith("merclip") and r[0]]
-        best = max(peer)
+        peer_rates = [(r[0], n) for (n, b), r in rows.items() if b == batch and not n.startswith("merclip") and r[0]]
+        best = max(peer_rates)
         best32 = max((r[0], n) for (n, b), r in rows.items() if b == batch and not n.startswith("merclip") and r[2] and r[0])
         print(f"\nbatch {batch}: fastest peer {best[1]} {best[0]:.3f}, fastest fp32 peer {best32[1]} {best32[0]:.3f}")
-        print("| system | segments/s | vs fastest peer | vs fastest fp32 peer |")
-        print("| --- | --- | --- | --- |")
-        for (name, b), (rate, note, _) in rows.items():
+        print("| system | segments/s | vs fastest peer | vs fastest fp32 peer | peak RSS |")
+        print("| --- | --- | --- | --- | --- |")
+        for (name, b), (rate, note, _, rss) in rows.items():
             if b != batch:
                 continue
             if rate is None:
-                print(f"| {name} | {note} | | |")
+                print(f"| {name} | {note} | | | |")
             else:
                 label = f"{name} ({note})" if note else name
-                print(f"| {label} | {rate:.3f} | {rate / best[0]:.2f}x | {rate / best32[0]:.2f}x |")
+                print(f"| {label} | {rate:.3f} | {rate / best[0]:.2f}x | {rate / best32[0]:.2f}x | {rss} MiB |")
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ public struct MERCLIPModel: Sendable {
                 shape: (rows: 12 * c.vision.tokens, out: c.vision.intermediateSize, in: c.vision.hiddenSize))
         }
         let mode = compute
+        Parallel.follow(mode)
         vision = try CLIPVisionEncoder(w, config: c.vision, projectionDim: c.projectionDim, prefix: "vision.", mode: mode)
         audio = try CLIPVisionEncoder(w, config: c.audio, projectionDim: c.projectionDim, prefix: "audio.", mode: mode,
                                       foldChannels: true)

@@ -76,7 +76,7 @@ extension Kernels {
     static func geluRow(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
         mapRow(row, n, { x in
             let z = x * 0.70710678118654752
-            let a = pointwiseMax(z, -z)
+            let a = z.lanesMax(-z)
             let t = 1 / (1 + 0.3275911 * a)
             var p = SIMD8<Float>(repeating: 1.061405429)
             p = p * t - 1.453152027
@@ -92,7 +92,7 @@ extension Kernels {
     /// Rounding and 2^n use the 1.5·2²³ trick: Swift's generic SIMD conversions are slow.
     @inline(__always)
     public static func vexp(_ v: SIMD8<Float>) -> SIMD8<Float> {
-        let x = pointwiseMax(pointwiseMin(v, SIMD8(repeating: 88.3)), SIMD8(repeating: -87.3))
+        let x = v.lanesMin(SIMD8(repeating: 88.3)).lanesMax(SIMD8(repeating: -87.3))
         let magic = SIMD8<Float>(repeating: 12_582_912)   // 1.5 · 2^23
         let shifted = x * 1.44269504088896341 + magic      // round(x·log2 e) in the low mantissa bits
         let n = shifted - magic

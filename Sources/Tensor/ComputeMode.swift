@@ -25,16 +25,17 @@ public struct ComputeMode: Sendable, Hashable, CustomStringConvertible {
     /// The fp32 mode of the same backend (label encoder and heads stay fp32 in every mode).
     public var fp32: ComputeMode { ComputeMode(.fp32, precision == .fp32 ? backend : .onednn) }
 
-    /// fp32 on OpenBLAS unless OpenBLAS runs generic kernels on a CPU oneDNN drives with AVX2 or better,
-    /// then oneDNN (the reason is logged).
+    /// fp32 on oneDNN where its kernels use AVX2 or better (faster than OpenBLAS over the whole model: bias,
+    /// activation and residual fused into the products, one thread pool), else OpenBLAS. When OpenBLAS runs
+    /// generic kernels on such a CPU that is logged too, with the fix (the attention products run on OpenBLAS).
     public static var defaultFP32: ComputeMode {
-        if BLAS.isGenericCore && (OneDNN.isa.hasPrefix("avx2") || OneDNN.isa.hasPrefix("avx512")) {
+        let vector = OneDNN.isa.hasPrefix("avx2") || OneDNN.isa.hasPrefix("avx512")
+        if BLAS.isGenericCore && vector {
             EngineLog.once("OpenBLAS runs its generic \(BLAS.coreName) kernels on this CPU (oneDNN sees \(OneDNN.isa)): "
-                + "fp32 products run on oneDNN instead. To use OpenBLAS at full speed, set OPENBLAS_CORETYPE "
-                + "(e.g. Haswell, SkylakeX) or install an OpenBLAS that knows this CPU.")
-            return ComputeMode(.fp32, .onednn)
+                + "the attention products run at SSE speed. Set OPENBLAS_CORETYPE (e.g. Haswell, SkylakeX) "
+                + "or install an OpenBLAS that knows this CPU.")
         }
-        return .reference
+        return vector ? ComputeMode(.fp32, .onednn) : .reference
     }
 
     /// The mode a forced precision runs in, or an error naming what this CPU lacks.

@@ -1,7 +1,29 @@
-// Row-parallel loops for the non-GEMM work, as wide as BLAS.threads.
+// Row-parallel loops for the non-GEMM work, as wide as BLAS.threads: on Dispatch, or on oneDNN's OpenMP team
+// when the products run on oneDNN (one pool of threads instead of two competing for the cores).
+import CDNNL
 import Dispatch
+import Foundation
 
 public enum Parallel {
+    /// The threads the loops run on.
+    public enum Pool: String, Sendable { case dispatch, openMP = "OpenMP" }
+
+    nonisolated(unsafe) private static var current = Pool.dispatch
+
+    /// The pool in use: OpenMP after `follow` saw a oneDNN mode (and libgomp is loaded), else Dispatch.
+    public static var pool: Pool { current }
+
+    /// Runs the loops on the pool that suits `mode`'s products: oneDNN's OpenMP team for oneDNN (its threads
+    /// wait spinning between products, so a second pool would share the cores with them), Dispatch for OpenBLAS.
+    /// Called when a model is built; the last model built decides for the process. `MERCLIP_PARALLEL=dispatch`
+    /// in the environment keeps Dispatch (to compare the two).
+    public static func follow(_ mode: ComputeMode) { current = poolFor(mode) }
+
+    static func poolFor(_ mode: ComputeMode) -> Pool {
+        let forced = ProcessInfo.processInfo.environment["MERCLIP_PARALLEL"]?.lowercased() == "dispatch"
+        return mode.backend == .onednn && !forced && cdnnl_gomp_parallel() != nil ? .openMP : .dispatch
+    }
+
     /// Calls `body(range)` over chunks of `0..<count`, in parallel when the work is large enough.
     /// `cost` is a rough number of flops per item used to skip threading for tiny jobs.
     @inline(__always)
@@ -18,11 +40,23 @@ public enum Parallel {
         }
     }
 
-    /// DispatchQueue.concurrentPerform for a body that touches raw buffers: each iteration must only
-    /// write its own part of them (the caller's guarantee, hence the unchecked box).
-    public static func run(_ iterations: Int, _ body: (Int) -> Void) {
+    /// Runs `body(i)` for every i in 0..<iterations in parallel; each iteration must only write its own part of
+    /// the raw buffers it touches (the caller's guarantee, hence the unchecked box).
+    public static func run(_ iterations: Int, _ body: (Int) -> Void) { run(iterations, on: current, body) }
+
+    /// `run` on a given pool (OpenMP falls back to Dispatch when libgomp is not loaded).
+    static func run(_ iterations: Int, on pool: Pool, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { b in
             let box = UncheckedBox(value: b)
+            if pool == .openMP {
+                let threads = Int32(min(iterations, BLAS.threads))
+                let ran = withUnsafePointer(to: box) { p in
+                    cdnnl_parallel(iterations, threads, { context, i in
+                        context!.assumingMemoryBound(to: UncheckedBox<(Int) -> Void>.self).pointee.value(i)
+                    }, UnsafeMutableRawPointer(mutating: p))
+                }
+                if ran != 0 { return }
+            }
             DispatchQueue.concurrentPerform(iterations: iterations) { box.value($0) }
         }
     }

@@ -40,7 +40,7 @@ enum Quantize {
                 while j + 8 <= cols {
                     // adding 1.5·2²³ rounds to an integer held in the low mantissa bits
                     let v = src.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * vinv + vzero
-                    let c = pointwiseMax(pointwiseMin(v, top), bottom)
+                    let c = v.lanesMin(top).lanesMax(bottom)
                     let bits = unsafeBitCast(c, to: SIMD8<UInt32>.self)
                     dst.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: bits), toByteOffset: j, as: SIMD8<UInt8>.self)
                     j += 8
@@ -68,7 +68,7 @@ enum Quantize {
                 var j = 0
                 while j + 8 <= cols {
                     let v = src.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                    lo = pointwiseMin(lo, v); hi = pointwiseMax(hi, v)
+                    lo = lo.lanesMin(v); hi = hi.lanesMax(v)
                     j += 8
                 }
                 while j < cols { l = min(l, x[i * ld + j]); h = max(h, x[i * ld + j]); j += 1 }

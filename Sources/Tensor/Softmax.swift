@@ -14,7 +14,7 @@ extension Kernels {
         let raw = UnsafeMutableRawPointer(row), body = valid & ~7
         var mv = SIMD8<Float>(repeating: -.infinity)
         var j = 0
-        while j < body { mv = pointwiseMax(mv, raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)); j += 8 }
+        while j < body { mv = mv.lanesMax(raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)); j += 8 }
         var m = mv.max()
         while j < valid { m = max(m, row[j]); j += 1 }
         let mm = SIMD8<Float>(repeating: m)

@@ -109,7 +109,8 @@ struct Bench: ParsableCommand {
             let t0 = Date()
             let engine = MERCLIPEngine(model: try model.map { try MERCLIPModel(directory: $0, precision: mode.precision, mode: mode.mode) }
                 ?? ModelFactory.randomModel(config, tokenizer: tokenizer, seed: 1, precision: mode.precision, mode: mode.mode))
-            print(String(format: "mode %@: %@ (setup %.2f s)", mode.name, engine.model.compute.description, Date().timeIntervalSince(t0)))
+            print(String(format: "mode %@: %@, loops on %@ (setup %.2f s)", mode.name, engine.model.compute.description,
+                         Parallel.pool.rawValue, Date().timeIntervalSince(t0)))
             let out = try engine.run(segments)   // warm-up
             var times: [Double] = []
             for _ in 0..<iters {
@@ -154,8 +155,16 @@ struct Bench: ParsableCommand {
     }
 }
 
-/// Peak resident set size of this process (getrusage; ru_maxrss is in KiB on Linux, bytes on macOS).
+/// Peak resident set size of this process: VmHWM of /proc/self/status on Linux (getrusage's ru_maxrss there
+/// carries the parent's peak across fork and exec), else getrusage (ru_maxrss in bytes on macOS).
 func peakRSSMiB() -> Double {
+    #if os(Linux)
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kib = Double(line.split(separator: " ").dropFirst().first ?? "") {
+        return kib / 1024
+    }
+    #endif
     var u = rusage()
     getrusage(RUSAGE_SELF.rawValue, &u)
     #if os(macOS)
