@@ -31,8 +31,9 @@ final class Committer: @unchecked Sendable {
         self.maxWait = maxWait
     }
 
+    /// Commits on its own thread whenever a commit is due (or every 0.5 s), until stopped.
     func start() {
-        let t = Thread { [self] in
+        StageThread.start("merclip-committer") { [self] in
             while true {
                 condition.lock()
                 if !due && !stopped { _ = condition.wait(until: Date().addingTimeInterval(0.5)) }
@@ -44,8 +45,6 @@ final class Committer: @unchecked Sendable {
             }
             finished.signal()
         }
-        t.name = "merclip-committer"
-        t.start()
     }
 
     /// New offsets are complete.

@@ -28,13 +28,10 @@ final class DecodeLanes<Scorer: SegmentScorer>: @unchecked Sendable {
     func start(lanes: Int) {
         running = lanes
         for k in 0..<lanes {
-            let t = Thread { [self] in
+            StageThread.start("merclip-decode-\(k)", stackSize: StageThread.largeStack) { [self] in
                 lane()
                 if lock.withLock({ running -= 1; return running == 0 }) { output.close() }
             }
-            t.name = "merclip-decode-\(k)"
-            t.stackSize = 16 << 20
-            t.start()
         }
     }
 

@@ -23,14 +23,15 @@ final class Fetcher<Prepared: Sendable>: @unchecked Sendable {
     private var waiting: [KafkaMessage] = []
     private var paused: Set<TopicPartition> = []
 
+    /// `config` gives the revoke wait and the back-pressure gap (two batches of messages).
     init(consumer: KafkaConsumer, output: BoundedQueue<Item>, committer: Committer, context: StageContext,
-         revokeWaitSeconds: Double, waitingLimit: Int) {
+         config: WorkerConfig) {
         self.consumer = consumer
         self.output = output
         self.committer = committer
         self.context = context
-        self.revokeWaitSeconds = revokeWaitSeconds
-        self.waitingLimit = max(1, waitingLimit)
+        revokeWaitSeconds = config.revokeWaitSeconds
+        waitingLimit = max(1, 2 * config.batchSize)
     }
 
     /// Polls until a stop is requested, then stops feeding the lanes (closing their queue), pauses

@@ -19,7 +19,7 @@ final class ScoringStage<Scorer: SegmentScorer>: @unchecked Sendable {
 
     /// Runs on a thread of its own (BLAS blocks); `output` is closed when the batcher has no more.
     func start() {
-        let t = Thread { [self] in
+        StageThread.start("merclip-engine", stackSize: StageThread.largeStack) { [self] in
             while let batch = batcher.next() {
                 let live = batch.filter { !context.drops($0.ticket) }
                 if live.isEmpty { continue }
@@ -27,9 +27,6 @@ final class ScoringStage<Scorer: SegmentScorer>: @unchecked Sendable {
             }
             output.close()
         }
-        t.name = "merclip-engine"
-        t.stackSize = 16 << 20
-        t.start()
     }
 
     /// The batch with its prepared segments scored, or failed where the model failed on them.

@@ -31,8 +31,9 @@ final class SinkStage<Scorer: SegmentScorer>: @unchecked Sendable {
     /// Whether the stage wrote (or gave up) everything and ended.
     var isDone: Bool { lock.withLock { done } }
 
+    /// Writes batches on its own thread (libpq and librdkafka block) until the scored queue closes.
     func start() {
-        let t = Thread { [self] in
+        StageThread.start("merclip-sinks") { [self] in
             while !input.isClosedAndEmpty {
                 if let batch = input.take(until: Date().addingTimeInterval(1)) {
                     write(batch)
@@ -43,8 +44,6 @@ final class SinkStage<Scorer: SegmentScorer>: @unchecked Sendable {
             }
             lock.withLock { done = true }
         }
-        t.name = "merclip-sinks"
-        t.start()
     }
 
     private func write(_ batch: [Item]) {

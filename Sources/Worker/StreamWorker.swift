@@ -103,8 +103,7 @@ public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
         let batcher = Batcher(queue: prepared, batchSize: config.batchSize, maxWaitSeconds: Double(config.maxWaitMs) / 1000)
         let engine = ScoringStage(scorer: scorer, batcher: batcher, output: scored, context: context)
         let lanes = DecodeLanes(scorer: scorer, media: media, input: fetched, output: prepared, context: context)
-        let fetcher = Fetcher(consumer: consumer, output: fetched, committer: committer, context: context,
-                              revokeWaitSeconds: config.revokeWaitSeconds, waitingLimit: 2 * config.batchSize)
+        let fetcher = Fetcher(consumer: consumer, output: fetched, committer: committer, context: context, config: config)
         hooks.fetcher = fetcher
         committer.start()
         sinks.start()
@@ -123,12 +122,10 @@ public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
         let uncommitted = tracker.inFlight(Set(consumer.assignment))
         let closed = DispatchSemaphore(value: 0)
         let consumer = self.consumer
-        let t = Thread {
+        StageThread.start("merclip-consumer-close") {
             consumer.close()
             closed.signal()
         }
-        t.name = "merclip-consumer-close"
-        t.start()
         let left = closed.wait(timeout: .now() + max(0.5, deadline.timeIntervalSinceNow)) == .timedOut
         let transactions = committer.exactlyOnce?.transactions
         log.info("stopped", ["consumed": Int(metrics.counter("merclip_events_consumed_total", ["topic": config.topics[0]])),
