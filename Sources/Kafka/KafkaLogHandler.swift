@@ -20,14 +20,12 @@ public enum KafkaLogHandler {
         }
     }
 
-    /// swift-log's level for a syslog level: ≤ 3 error, 4 warning, 5 notice, 6 info, 7 debug.
+    /// swift-log's level for a librdkafka (syslog) level: ≤ 3 error, 4 warning, 5–6 info, 7 debug.
     public static func logLevel(syslog level: Int) -> Logger.Level {
         switch level {
-        case ...2: .critical
-        case 3: .error
+        case ...3: .error
         case 4: .warning
-        case 5: .notice
-        case 6: .info
+        case 5, 6: .info
         default: .debug
         }
     }

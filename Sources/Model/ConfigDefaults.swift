@@ -13,6 +13,11 @@ extension DefaultedConfig {
         guard let given = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ModelError.config("the file is not a JSON object")
         }
+        return try decode(withDefaults: given)
+    }
+
+    /// The same, for a JSON object already parsed.
+    public static func decode(withDefaults given: [String: Any]) throws -> Self {
         guard let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Self())) as? [String: Any] else {
             throw ModelError.config("the defaults of \(Self.self) do not encode as a JSON object")
         }

@@ -18,10 +18,10 @@ public struct HFCLIPConfig: DefaultedConfig, Sendable {
         guard let data = FileManager.default.contents(atPath: path) else { throw ModelError.io("\(path): cannot read: \(whyUnreadable(path))") }
         do {
             let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-            guard object?["vision_config"] != nil, object?["text_config"] != nil else {
+            guard let object, object["vision_config"] != nil, object["text_config"] != nil else {
                 throw ModelError.config("not a CLIP config: vision_config and text_config are required")
             }
-            return try HFCLIPConfig.decode(withDefaults: data)
+            return try HFCLIPConfig.decode(withDefaults: object)
         } catch let e as ModelError {
             throw ModelError.config("\(path): \(e)")
         } catch { throw ModelError.config("\(path): \(error)") }

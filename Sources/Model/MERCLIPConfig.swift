@@ -67,7 +67,7 @@ public struct MERCLIPConfig: DefaultedConfig, Sendable, Equatable {
             guard object["format"] is String else {
                 throw ModelError.config("format is missing: a model directory's config.json says \"format\": \"\(formatName)\"")
             }
-            c = try MERCLIPConfig.decode(withDefaults: data)
+            c = try MERCLIPConfig.decode(withDefaults: object)
         } catch let e as ModelError { throw ModelError.config("\(path): \(e)") } catch {
             throw ModelError.config("\(path): \(error)")
         }

@@ -19,7 +19,8 @@ public struct Log: Sendable {
     public func warn(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write(.warning, message, fields) }
     public func error(_ message: String, _ fields: KeyValuePairs<String, Any> = [:]) { write(.error, message, fields) }
 
-    private func write(_ level: Logger.Level, _ message: String, _ fields: KeyValuePairs<String, Any>) {
+    /// A line at a level chosen at run time.
+    public func write(_ level: Logger.Level, _ message: String, _ fields: KeyValuePairs<String, Any> = [:]) {
         guard level >= logger.logLevel else { return }
         var metadata = Logger.Metadata()
         for (key, value) in fields { metadata[key] = Self.metadataValue(value) }
@@ -48,12 +49,7 @@ extension Log {
     public static func routeKafkaLogs() {
         let log = Log("kafka")
         KafkaLogHandler.set { level, client, facility, message in
-            switch level {
-            case ...3: log.error(message, ["client": client, "facility": facility])
-            case 4: log.warn(message, ["client": client, "facility": facility])
-            case 5, 6: log.info(message, ["client": client, "facility": facility])
-            default: log.debug(message, ["client": client, "facility": facility])
-            }
+            log.write(KafkaLogHandler.logLevel(syslog: level), message, ["client": client, "facility": facility])
         }
     }
 }

@@ -45,9 +45,7 @@ public final class MetricsServer: @unchecked Sendable {
         }
         self.fd = fd
         self.port = Int(UInt16(bigEndian: actual.sin_port))
-        let thread = Thread { [self] in serve() }
-        thread.name = "merclip-metrics"
-        thread.start()
+        StageThread.start("merclip-metrics") { [self] in serve() }
     }
 
     private func serve() {
