@@ -2,51 +2,51 @@
 import Foundation
 
 /// Decode lanes each run one segment's media on one thread; the engine runs BLAS on its threads.
-/// Together they use the cores given, no more: what a flag does not fix is taken from the other
-/// side's share, and with neither flag the lanes get `mediaShare` of the cores (at least one), the
-/// engine the rest. `mediaShare` defaults to the media front end's cost next to the model's per segment
-/// (about 0.2 against 1.25 core-seconds: docs/operations.md, Sizing).
+///
+/// By default the engine gets every core and there is a lane per core, the lanes running at a lower
+/// scheduling priority (`decodeNice`, a nice value above the engine's): while the engine scores a batch
+/// the lanes use only the cycles it leaves (its serial stretches, the wait for a batch), and while it
+/// waits for the next batch they decode on all cores. Neither side waits for a core the other leaves
+/// idle, and the engine, the usual bottleneck, is not slowed by decoding. A lane still gets a share
+/// of the CPU when the engine is busy (nice is a weight, not a ban), so no segment waits unboundedly.
+/// With `decodeNice` 0 the lanes compete as equals, and lanes plus engine threads above the cores
+/// oversubscribe them.
 public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
     public let cores: Int
     public let decodeLanes: Int
     public let engineThreads: Int
+    /// How much nicer (lower priority) the lanes run than the rest of the worker, 0–19.
+    public let decodeNice: Int
     /// "flags" or "auto": where the split came from.
     public let source: String
 
+    public init(cores: Int, decodeLanes: Int, engineThreads: Int, decodeNice: Int = CPUBudget.defaultNice, source: String) {
+        self.cores = max(1, cores)
+        self.decodeLanes = max(1, decodeLanes)
+        self.engineThreads = max(1, engineThreads)
+        self.decodeNice = min(19, max(0, decodeNice))
+        self.source = source
+    }
+
+    /// The lanes' default nice: the engine wins about nine tenths of a contended core.
+    public static let defaultNice = 10
+
+    /// A flag left out takes the default: a lane per core and the engine on every core when the lanes
+    /// are niced; with `decodeNice` 0 the side left out gets the cores the other leaves (at least one).
     public static func plan(cores: Int, decodeLanes: Int? = nil, engineThreads: Int? = nil,
-                            mediaShare: Double = 0.15) -> CPUBudget {
+                            decodeNice: Int = defaultNice) -> CPUBudget {
         let cores = max(1, cores)
-        switch (decodeLanes, engineThreads) {
-        case let (lanes?, engine?):
-            return CPUBudget(cores: cores, decodeLanes: max(1, lanes), engineThreads: max(1, engine), source: "flags")
-        case let (lanes?, nil):
-            return CPUBudget(cores: cores, decodeLanes: max(1, lanes), engineThreads: max(1, cores - lanes), source: "flags")
-        case let (nil, engine?):
-            return CPUBudget(cores: cores, decodeLanes: max(1, cores - engine), engineThreads: max(1, engine), source: "flags")
-        case (nil, nil):
-            let lanes = max(1, Int((Double(cores) * mediaShare).rounded(.up)))
-            return CPUBudget(cores: cores, decodeLanes: lanes, engineThreads: max(1, cores - lanes), source: "auto")
-        }
+        let source = decodeLanes == nil && engineThreads == nil ? "auto" : "flags"
+        let shared = decodeNice > 0
+        let lanes = decodeLanes ?? (shared ? cores : max(1, cores - (engineThreads ?? cores / 2)))
+        let engine = engineThreads ?? (shared ? cores : max(1, cores - lanes))
+        return CPUBudget(cores: cores, decodeLanes: lanes, engineThreads: engine, decodeNice: decodeNice, source: source)
     }
 
-    /// The split from measured CPU seconds per segment of each stage (media alone, the engine alone): the
-    /// lanes get enough threads for their share of the cores (at least one), and the engine the cores
-    /// that share leaves, rounded to the nearest core (at least one). A lane busy a small part of the time
-    /// (audio-only segments) then does not take a whole core from the engine: the threads may outnumber
-    /// the cores, the expected load does not.
-    public static func measured(cores: Int, mediaCPU: Double, engineCPU: Double) -> CPUBudget {
-        let cores = max(1, cores)
-        let share = mediaCPU + engineCPU > 0 ? max(0, mediaCPU) / (max(0, mediaCPU) + max(0, engineCPU)) : 0.5
-        let busy = Double(cores) * share
-        let lanes = max(1, Int(busy.rounded(.up)))
-        let engine = min(cores, max(1, Int((Double(cores) - busy).rounded())))
-        return CPUBudget(cores: cores, decodeLanes: lanes, engineThreads: engine, source: String(format: "measured, media %.0f%%", share * 100))
-    }
-
-    /// Whether lanes and engine together ask for more threads than there are cores.
-    public var oversubscribed: Bool { decodeLanes + engineThreads > cores }
+    /// Whether lanes and engine at the same priority together ask for more threads than there are cores.
+    public var oversubscribed: Bool { decodeNice == 0 && decodeLanes + engineThreads > cores }
 
     public var description: String {
-        "\(cores) cores: \(decodeLanes) decode lane(s), \(engineThreads) engine thread(s) (\(source))"
+        "\(cores) cores: \(decodeLanes) decode lane(s) at nice +\(decodeNice), \(engineThreads) engine thread(s) (\(source))"
     }
 }

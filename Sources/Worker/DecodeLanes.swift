@@ -25,10 +25,11 @@ final class DecodeLanes<Scorer: SegmentScorer>: @unchecked Sendable {
         self.context = context
     }
 
-    func start(lanes: Int) {
+    /// Starts `lanes` threads, each `nice` steps below the worker's priority (`CPUBudget.decodeNice`).
+    func start(lanes: Int, nice: Int) {
         running = lanes
         for k in 0..<lanes {
-            StageThread.start("merclip-decode-\(k)", stackSize: StageThread.largeStack) { [self] in
+            StageThread.start("merclip-decode-\(k)", stackSize: StageThread.largeStack, nice: nice, log: context.log) { [self] in
                 lane()
                 if lock.withLock({ running -= 1; return running == 0 }) { output.close() }
             }

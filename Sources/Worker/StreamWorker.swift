@@ -66,7 +66,7 @@ public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
         let cpu = config.cpu
         BLAS.setThreads(cpu.engineThreads)
         log.info("CPU budget", ["cores": cpu.cores, "decode_lanes": cpu.decodeLanes, "engine_threads": cpu.engineThreads,
-                                "source": cpu.source])
+                                "decode_nice": cpu.decodeNice, "source": cpu.source])
         if cpu.oversubscribed { log.warn("decode lanes and engine threads together exceed the cores", ["budget": cpu.description]) }
         let context = StageContext(tracker: tracker, watch: watch, shutdown: shutdown, readiness: readiness, metrics: metrics, log: log,
                                    fence: GroupFence())
@@ -108,7 +108,7 @@ public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
         committer.start()
         sinks.start()
         engine.start()
-        lanes.start(lanes: cpu.decodeLanes)
+        lanes.start(lanes: cpu.decodeLanes, nice: cpu.decodeNice)
         fetcher.run(drained: { sinks.isDone })
         finish(committer, drained: sinks.isDone)
         if let fatal = committer.fatal { throw fatal }

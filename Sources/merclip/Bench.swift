@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Model
 import Tensor
+import Worker
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,6 +58,12 @@ struct Bench: ParsableCommand {
 
     @Option(help: "pipeline: seconds of each segment, from the start of --media.")
     var segmentSeconds: Double = 2
+
+    @Option(help: "pipeline: the worker's decode lanes (default: one per core, as `worker`).")
+    var decodeLanes: Int?
+
+    @Option(help: "pipeline: the lanes' nice step below the engine, 0-19 (as `worker --decode-nice`).")
+    var decodeNice: Int = CPUBudget.defaultNice
 
     static let frames = 12, windows = 12, tokens = 40
 

@@ -92,8 +92,8 @@ extension Bench {
                                   dlqTopic: "segments-dlq", postgresURL: url)
         config.batchSize = batch
         config.maxWaitMs = 50
-        // The cores split between the lanes and the engine by the stage costs just measured.
-        config.cpu = CPUBudget.measured(cores: cores, mediaCPU: mediaCPU, engineCPU: engineCPU)
+        // The worker's default budget: the engine on every core, a lane per core at a lower priority.
+        config.cpu = CPUBudget.plan(cores: cores, decodeLanes: decodeLanes, decodeNice: decodeNice)
         print("pipeline CPU budget: \(config.cpu)")
         let metrics = Metrics()
         let worker = try StreamWorker(config: config, scorer: scorer, media: MediaSource(roots: [mediaURL.deletingLastPathComponent().path]),

@@ -47,8 +47,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Matrix-product precision: fp32, bf16, int8 or auto (MERCLIP_PRECISION, default fp32).") var precision: String?
     @Option(help: "Segments per model batch (MERCLIP_BATCH_SIZE, default 8).") var batchSize: Int?
     @Option(help: "Longest wait to fill a batch, ms (MERCLIP_MAX_WAIT_MS, default 200).") var maxWaitMs: Int?
-    @Option(help: "Decode lanes: segments decoded and preprocessed at once (MERCLIP_PREPROCESS_THREADS; default: the cores' media share, at least 1).") var preprocessThreads: Int?
-    @Option(help: "BLAS threads of the engine (MERCLIP_THREADS; default: the cores the decode lanes leave).") var engineThreads: Int?
+    @Option(help: "Decode lanes: segments decoded and preprocessed at once (MERCLIP_PREPROCESS_THREADS; default: one per core).") var preprocessThreads: Int?
+    @Option(help: "BLAS threads of the engine (MERCLIP_THREADS; default: every core).") var engineThreads: Int?
+    @Option(help: "How much lower the decode lanes' priority is than the engine's, a nice step 0-19 (MERCLIP_DECODE_NICE, default 10): they then decode in the cycles the engine leaves. With 0 the lanes and the engine share the cores as equals, and the side left unset gets the cores the other leaves.") var decodeNice: Int?
     @Option(help: "Cores the lanes and the engine share (MERCLIP_CPUS, default: the active cores).") var cpus: Int?
     @Option(help: "On SIGTERM, the longest the worker takes to finish and commit what it holds, s (MERCLIP_DRAIN_SECONDS, default 30).") var drainSeconds: Double?
     @Option(help: "A stage holding one unit of work longer than this fails /healthz, s (MERCLIP_STAGE_DEADLINE_SECONDS, default 300).") var stageDeadlineSeconds: Double?
@@ -92,7 +93,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let engine = try env.int(engineThreads, "MERCLIP_THREADS", option: "--engine-threads", in: 1...Int.max)
         let cores = try env.int(cpus, "MERCLIP_CPUS", option: "--cpus", default: ProcessInfo.processInfo.activeProcessorCount,
                                 in: 1...Int.max)
-        config.cpu = CPUBudget.plan(cores: cores, decodeLanes: lanes, engineThreads: engine)
+        let nice = try env.int(decodeNice, "MERCLIP_DECODE_NICE", option: "--decode-nice", default: CPUBudget.defaultNice, in: 0...19)
+        config.cpu = CPUBudget.plan(cores: cores, decodeLanes: lanes, engineThreads: engine, decodeNice: nice)
         config.drainSeconds = try env.double(drainSeconds, "MERCLIP_DRAIN_SECONDS", option: "--drain-seconds", default: 30, minimum: 0)
         config.stageDeadlineSeconds = try env.double(stageDeadlineSeconds, "MERCLIP_STAGE_DEADLINE_SECONDS",
                                                      option: "--stage-deadline-seconds", default: 300, minimum: 0.001)

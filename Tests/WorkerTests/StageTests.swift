@@ -77,14 +77,36 @@ struct StageTests {
         #expect(DLQRecord.wireSize(h.record) <= 2_000 && !h.record.headers.contains { $0.key == "big" })
     }
 
-    @Test("the CPU budget splits the cores between decode lanes and engine threads without oversubscribing")
+    @Test("the CPU budget gives the engine every core and niced lanes one per core; flags and nice 0 split the cores")
     func budget() throws {
-        #expect(CPUBudget.plan(cores: 2) == CPUBudget(cores: 2, decodeLanes: 1, engineThreads: 1, source: "auto"))
-        #expect(CPUBudget.plan(cores: 16) == CPUBudget(cores: 16, decodeLanes: 3, engineThreads: 13, source: "auto"))
-        #expect(CPUBudget.plan(cores: 8, decodeLanes: 4) == CPUBudget(cores: 8, decodeLanes: 4, engineThreads: 4, source: "flags"))
-        #expect(CPUBudget.plan(cores: 8, engineThreads: 6) == CPUBudget(cores: 8, decodeLanes: 2, engineThreads: 6, source: "flags"))
-        for cores in 2...64 { #expect(!CPUBudget.plan(cores: cores).oversubscribed) }
-        #expect(CPUBudget.plan(cores: 4, decodeLanes: 3, engineThreads: 3).oversubscribed)
+        #expect(CPUBudget.plan(cores: 2) == CPUBudget(cores: 2, decodeLanes: 2, engineThreads: 2, decodeNice: 10, source: "auto"))
+        #expect(CPUBudget.plan(cores: 16, decodeLanes: 4) == CPUBudget(cores: 16, decodeLanes: 4, engineThreads: 16, source: "flags"))
+        #expect(CPUBudget.plan(cores: 8, engineThreads: 6) == CPUBudget(cores: 8, decodeLanes: 8, engineThreads: 6, source: "flags"))
+        // Lanes at the engine's priority: the cores are split, the side left unset gets what the other leaves.
+        #expect(CPUBudget.plan(cores: 2, decodeNice: 0) == CPUBudget(cores: 2, decodeLanes: 1, engineThreads: 1, decodeNice: 0, source: "auto"))
+        #expect(CPUBudget.plan(cores: 8, decodeLanes: 3, decodeNice: 0) == CPUBudget(cores: 8, decodeLanes: 3, engineThreads: 5, decodeNice: 0, source: "flags"))
+        #expect(CPUBudget.plan(cores: 8, engineThreads: 6, decodeNice: 0) == CPUBudget(cores: 8, decodeLanes: 2, engineThreads: 6, decodeNice: 0, source: "flags"))
+        for cores in 1...64 { #expect(!CPUBudget.plan(cores: cores).oversubscribed) }
+        // One core cannot hold a lane and an engine thread as equals.
+        for cores in 2...64 { #expect(!CPUBudget.plan(cores: cores, decodeNice: 0).oversubscribed) }
+        #expect(CPUBudget.plan(cores: 4, decodeLanes: 3, engineThreads: 3, decodeNice: 0).oversubscribed)
+        #expect(CPUBudget(cores: 2, decodeLanes: 1, engineThreads: 1, decodeNice: 40, source: "flags").decodeNice == 19)
+    }
+
+    @Test("a stage thread started with a nice step runs that much below its starter's priority")
+    func niceThread() throws {
+        errno = 0
+        let mine = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        let seen = Seen()
+        let done = DispatchSemaphore(value: 0)
+        StageThread.start("merclip-test-nice", nice: 7) {
+            seen.value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(seen.value == min(19, mine + 7))
+        // The starter keeps its own priority (Linux keeps one per thread).
+        #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) == mine)
     }
 
     @Test("liveness names a stage that held one unit of work past its deadline")
@@ -144,3 +166,6 @@ final class Clock: @unchecked Sendable {
     var now: Date { lock.withLock { t } }
     func advance(_ s: Double) { lock.withLock { t = t.addingTimeInterval(s) } }
 }
+
+/// What a test thread saw, read after it signalled (the semaphore orders the write before the read).
+private final class Seen: @unchecked Sendable { var value: Int32? }
