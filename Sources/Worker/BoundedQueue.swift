@@ -60,6 +60,16 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         return item
     }
 
+    /// Waits until there is room or the queue is closed, until `deadline` at most; true when there is room.
+    func waitForRoom(until deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while size >= capacity && !closed {
+            if !condition.wait(until: deadline) { break }
+        }
+        return !closed && size < capacity
+    }
+
     /// Refuses further puts and wakes every waiter; takers still get what was queued.
     func close() {
         condition.lock()

@@ -40,9 +40,17 @@ final class Fetcher<Prepared: Sendable>: @unchecked Sendable {
         var lastLag = Date.distantPast
         while !shutdown.isRequested {
             feed()
-            poll(timeoutMs: 100).map { m in
-                waiting.append(m)
+            if waiting.isEmpty {
+                poll(timeoutMs: 100).map { m in
+                    waiting.append(m)
+                    feed()
+                }
+            } else {
+                // Messages wait for the lanes: hand the next over as soon as a lane takes one (a blocking
+                // poll would leave the lanes idle for its whole timeout), and keep serving the group.
+                _ = output.waitForRoom(until: Date().addingTimeInterval(0.1))
                 feed()
+                poll(timeoutMs: 0).map { waiting.append($0) }
             }
             if Date().timeIntervalSince(lastLag) >= 1 {
                 updateLag()

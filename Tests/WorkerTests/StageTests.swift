@@ -141,7 +141,7 @@ struct StageTests {
         #expect(throws: MetricsServerError.self) { try MetricsServer(address: "localhost", port: 0, metrics: Metrics()) { true } }
     }
 
-    @Test("a bounded queue blocks a full put until a take, and drains after close")
+    @Test("a bounded queue blocks a full put until a take, wakes a wait for room on a take, and drains after close")
     func queue() throws {
         let q = BoundedQueue<Int>(capacity: 2)
         #expect(q.tryPut(1) && q.tryPut(2) && !q.tryPut(3))
@@ -149,12 +149,23 @@ struct StageTests {
         Thread.detachNewThread { q.put(3); putDone.value = true }
         Thread.sleep(forTimeInterval: 0.1)
         #expect(!putDone.value, "put waits while the queue is full")
+        #expect(!q.waitForRoom(until: Date().addingTimeInterval(0.01)), "no room while full")
         #expect(q.take() == 1)
         Thread.sleep(forTimeInterval: 0.1)
         #expect(putDone.value)
+        // A waiter for room wakes when a take makes some.
+        let roomSeen = ReadyFlag()
+        Thread.detachNewThread { roomSeen.value = q.waitForRoom(until: Date().addingTimeInterval(10)) }
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(!roomSeen.value)
+        #expect(q.take() == 2)
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(roomSeen.value)
+        #expect(q.tryPut(2))
         q.close()
+        #expect(!q.waitForRoom(until: Date().addingTimeInterval(0.01)), "a closed queue has no room")
         #expect(!q.put(4))
-        #expect(q.take() == 2 && q.take() == 3 && q.take() == nil)
+        #expect(q.take() == 3 && q.take() == 2 && q.take() == nil)
         #expect(q.take(until: Date().addingTimeInterval(0.01)) == nil)
     }
 }
