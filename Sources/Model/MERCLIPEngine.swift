@@ -5,17 +5,29 @@ import Tensor
 
 /// Thread-safe (immutable after init). `score` BLOCKS the calling thread for the whole computation and uses
 /// BLAS.threads cores: call it from a thread or DispatchQueue of your own, not from Swift's cooperative pool.
-/// Concurrent calls are safe but compete for the same cores.
+/// The images run on the engine's lanes (its own threads; the caller is lane 0). Concurrent calls are safe but
+/// compete for the same cores (their image stages take turns).
 public final class MERCLIPEngine: Sendable {
     public let model: MERCLIPModel
     /// Lanes encoding chunks of the batch's images side by side, each on its share of the cores.
     let lanes: EngineLanes
 
-    /// `lanes`: image-encoder lanes; nil: `MERCLIP_LANES`, else `defaultLanes(model.compute)`.
+    /// `lanes`: image-encoder lanes (at most BLAS.threads); nil: `MERCLIP_LANES`, else `defaultLanes(model.compute)`.
     public init(model: MERCLIPModel, lanes: Int? = nil) {
         self.model = model
-        let env = ProcessInfo.processInfo.environment["MERCLIP_LANES"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
-        self.lanes = EngineLanes(count: min(lanes ?? env ?? Self.defaultLanes(model.compute), BLAS.threads))
+        self.lanes = EngineLanes(count: min(lanes ?? Self.environmentLanes ?? Self.defaultLanes(model.compute), BLAS.threads))
+    }
+
+    /// `MERCLIP_LANES` when set to a positive integer; another value is logged and left out.
+    static var environmentLanes: Int? { lanes(fromEnvironment: ProcessInfo.processInfo.environment["MERCLIP_LANES"]) }
+
+    static func lanes(fromEnvironment raw: String?) -> Int? {
+        guard let raw else { return nil }
+        guard let n = Int(raw), n > 0 else {
+            EngineLog.once("MERCLIP_LANES=\(raw) is not a positive integer: the engine uses its default image lanes")
+            return nil
+        }
+        return n
     }
 
     /// 2 lanes of half the cores each where the products run on oneDNN (its primitives take a thread count per
@@ -36,7 +48,7 @@ public final class MERCLIPEngine: Sendable {
 
     /// A new engine whose task `task` scores `labels` (label embeddings recomputed once, now).
     public func withLabels(task: String, labels: [String]) throws -> MERCLIPEngine {
-        MERCLIPEngine(model: try model.withLabels(task: task, labels: labels))
+        MERCLIPEngine(model: try model.withLabels(task: task, labels: labels), lanes: lanes.count)
     }
 
     /// Token ids SOS … EOS of a transcript (CLIP tokenizer, at most max_text_tokens).

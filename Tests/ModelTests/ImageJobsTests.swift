@@ -30,4 +30,12 @@ import Tensor
         }
         #expect(MERCLIPEngine(model: model, lanes: 2).laneCount == min(2, BLAS.threads))
     }
+
+    @Test func lanesFromTheEnvironmentOnlyWhenAPositiveInteger() {
+        for (raw, lanes) in [("1", 1), ("3", 3), ("0", nil), ("-2", nil), ("two", nil), (nil, nil)] as [(String?, Int?)] {
+            #expect(MERCLIPEngine.lanes(fromEnvironment: raw) == lanes, "MERCLIP_LANES=\(raw ?? "unset")")
+        }
+        #expect(MERCLIPEngine.defaultLanes(.reference) == 1)
+        #expect(MERCLIPEngine.defaultLanes(ComputeMode(.fp32, .onednn)) == (BLAS.threads >= 2 ? 2 : 1))
+    }
 }
