@@ -73,9 +73,13 @@ public struct CLIPVisionEncoder: Sendable {
 
     /// Raw form of `embed`: `count` images, `out` holds count × projectionDim floats.
     public func embed(_ pixels: UnsafePointer<Float>, count n: Int, out: UnsafeMutablePointer<Float>) {
+        embed(pixels, count: n, out: out, ws: EncoderWorkspace())
+    }
+
+    /// `embed` with the buffers of `ws` (one workspace per engine lane).
+    func embed(_ pixels: UnsafePointer<Float>, count n: Int, out: UnsafeMutablePointer<Float>, ws: EncoderWorkspace) {
         let c = config, d = c.hiddenSize, t = c.tokens, np = t - 1
         let k = c.numChannels * c.patchSize * c.patchSize, imageSize = c.numChannels * c.imageSize * c.imageSize
-        let ws = EncoderWorkspace()
         var start = 0
         while start < n {
             let m = min(imageChunk, n - start)

@@ -5,11 +5,39 @@ import Tensor
 
 /// Thread-safe (immutable after init). `score` BLOCKS the calling thread for the whole computation and uses
 /// BLAS.threads cores: call it from a thread or DispatchQueue of your own, not from Swift's cooperative pool.
-/// Concurrent calls are safe but compete for the same cores.
+/// The images run on the engine's lanes (its own threads; the caller is lane 0). Concurrent calls are safe but
+/// compete for the same cores (their image stages take turns).
 public final class MERCLIPEngine: Sendable {
     public let model: MERCLIPModel
+    /// Lanes encoding chunks of the batch's images side by side, each on its share of the cores.
+    let lanes: EngineLanes
 
-    public init(model: MERCLIPModel) { self.model = model }
+    /// `lanes`: image-encoder lanes (at most BLAS.threads); nil: `MERCLIP_LANES`, else `defaultLanes(model.compute)`.
+    public init(model: MERCLIPModel, lanes: Int? = nil) {
+        self.model = model
+        self.lanes = EngineLanes(count: min(lanes ?? Self.environmentLanes ?? Self.defaultLanes(model.compute), BLAS.threads))
+    }
+
+    /// `MERCLIP_LANES` when set to a positive integer; another value is logged and left out.
+    static var environmentLanes: Int? { lanes(fromEnvironment: ProcessInfo.processInfo.environment["MERCLIP_LANES"]) }
+
+    static func lanes(fromEnvironment raw: String?) -> Int? {
+        guard let raw else { return nil }
+        guard let n = Int(raw), n > 0 else {
+            EngineLog.once("MERCLIP_LANES=\(raw) is not a positive integer: the engine uses its default image lanes")
+            return nil
+        }
+        return n
+    }
+
+    /// 2 lanes of half the cores each where the products run on oneDNN (its primitives take a thread count per
+    /// call; OpenBLAS has one process-wide count), else 1.
+    public static func defaultLanes(_ mode: ComputeMode) -> Int {
+        mode.backend == .onednn && BLAS.threads >= 2 ? 2 : 1
+    }
+
+    /// Image-encoder lanes in use.
+    public var laneCount: Int { lanes.count }
 
     /// Loads a MER-CLIP model directory; `precision` nil: MERCLIP_PRECISION, else fp32.
     public convenience init(directory: String, precision: Precision? = nil) throws {
@@ -20,7 +48,7 @@ public final class MERCLIPEngine: Sendable {
 
     /// A new engine whose task `task` scores `labels` (label embeddings recomputed once, now).
     public func withLabels(task: String, labels: [String]) throws -> MERCLIPEngine {
-        MERCLIPEngine(model: try model.withLabels(task: task, labels: labels))
+        MERCLIPEngine(model: try model.withLabels(task: task, labels: labels), lanes: lanes.count)
     }
 
     /// Token ids SOS … EOS of a transcript (CLIP tokenizer, at most max_text_tokens).
@@ -39,30 +67,31 @@ public final class MERCLIPEngine: Sendable {
     }
 
     public func run(_ segments: [Segment]) throws -> Output {
-        let m = model, c = m.config
+        let m = model
         let b = segments.count
         var features = [[Modality: Tensor]](repeating: [:], count: b)
 
-        // images: vision frames and audio windows, each encoder once over the whole batch
-        for (mod, encoder) in [(Modality.vision, m.vision), (.audio, m.audio)] {
-            var owners: [(Int, Int)] = []   // (segment, image count)
-            var pixels: [Float] = []
-            let vc = encoder.config
+        // images: vision frames and audio windows, the batch's images of each encoder together
+        let mods = [Modality.vision, .audio], encoders = [m.vision, m.audio]
+        var owners: [[(Int, Int)]] = [[], []]   // per encoder: (segment, image count)
+        var pixels: [[Float]] = [[], []]
+        for (e, mod) in mods.enumerated() {
+            let vc = encoders[e].config
             for (i, s) in segments.enumerated() {
                 guard let t = mod == .vision ? s.frames : s.audio, t.count > 0 else { continue }
                 guard t.rank == 4, t.shape[1] == vc.numChannels, t.shape[2] == vc.imageSize, t.shape[3] == vc.imageSize else {
                     throw ModelError.input("segment \(s.id): \(mod == .vision ? "frames" : "audio") have shape \(t.shape), expected [N, \(vc.numChannels), \(vc.imageSize), \(vc.imageSize)]")
                 }
-                owners.append((i, t.shape[0]))
-                if pixels.isEmpty { pixels.reserveCapacity(t.count * b) }
-                pixels += t.data
+                owners[e].append((i, t.shape[0]))
+                if pixels[e].isEmpty { pixels[e].reserveCapacity(t.count * b) }
+                pixels[e] += t.data
             }
-            if owners.isEmpty { continue }
-            let n = owners.reduce(0) { $0 + $1.1 }
-            let all = try encoder.embed(Tensor(shape: [n, vc.numChannels, vc.imageSize, vc.imageSize], data: pixels))
+        }
+        let embedded = embedImages(encoders, pixels: pixels, counts: owners.map { $0.reduce(0) { $0 + $1.1 } })
+        for e in mods.indices {
             var row = 0
-            for (i, k) in owners {
-                features[i][mod] = all.rows(row..<(row + k))
+            for (i, k) in owners[e] {
+                features[i][mods[e]] = embedded[e].rows(row..<(row + k))
                 row += k
             }
         }
@@ -90,6 +119,26 @@ public final class MERCLIPEngine: Sendable {
 
         let (scores, decoderOutputs) = decode(ids: segments.map(\.id), features: features)
         return Output(scores: scores, features: features, decoderOutputs: decoderOutputs)
+    }
+
+    /// Features [counts[e], projectionDim] of each encoder's images (`pixels[e]`, one after the other): chunks
+    /// of them on the lanes side by side, each lane with a workspace of its own.
+    func embedImages(_ encoders: [CLIPVisionEncoder], pixels: [[Float]], counts: [Int]) -> [Tensor] {
+        let d = model.config.projectionDim
+        let targets = counts.map { UnsafeMutablePointer<Float>.allocate(capacity: max($0 * d, 1)) }
+        defer { for t in targets { t.deallocate() } }
+        let jobs = ImageJobs(counts: counts, lanes: lanes.count, chunk: encoders[0].imageChunk)
+        lanes.run { _ in
+            let ws = EncoderWorkspace()
+            while let job = jobs.take() {
+                let c = encoders[job.encoder].config, size = c.numChannels * c.imageSize * c.imageSize
+                pixels[job.encoder].withUnsafeBufferPointer { px in
+                    encoders[job.encoder].embed(px.baseAddress! + job.start * size, count: job.count,
+                                                out: targets[job.encoder] + job.start * d, ws: ws)
+                }
+            }
+        }
+        return counts.indices.map { Tensor(shape: [counts[$0], d], data: Array(UnsafeBufferPointer(start: targets[$0], count: counts[$0] * d))) }
     }
 
     /// Scores from modality features alone: each task's decoder and head, no encoder. `features[i]` holds

@@ -20,7 +20,7 @@ extension Kernels {
         // OpenBLAS runs a GEMM with m·n·k ≤ 262144 on one thread: then we spread the (sequence, head)
         // pairs over the cores ourselves; bigger ones run one after the other, threaded inside OpenBLAS.
         let small = qLen * kvLen * headDim <= 262_144
-        let workers = small ? min(BLAS.threads, pairs) : 1
+        let workers = small ? min(Parallel.width, pairs) : 1
         let run = { (w: Int) in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(qLen * kvLen, 1))
             defer { scores.deallocate() }

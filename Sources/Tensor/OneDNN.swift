@@ -43,7 +43,7 @@ public enum OneDNN {
     static func withStream<R>(_ body: (dnnl_stream_t) -> R) -> R {
         let s = streams.take()
         defer { streams.give(s) }
-        cdnnl_set_threads(Int32(BLAS.threads))
+        cdnnl_set_threads(Int32(Parallel.width))
         return body(s)
     }
 

@@ -15,8 +15,8 @@ final class OneDNNMatmul: @unchecked Sendable {
     private var planOrder: [PlanKey] = []
     private let lock = NSLock()
     private static let conversions = BufferPool(), scratchpads = BufferPool()
-    /// Plans kept per weight (text batches vary in length; the oldest is dropped beyond this).
-    static let planLimit = 48
+    /// Plans kept per weight (text batches vary in length, lanes keep their own; the oldest is dropped beyond this).
+    static let planLimit = 64
 
     /// `w` is [n, k] row-major (PyTorch's [out, in]); it is read, not kept.
     init(_ w: UnsafePointer<Float>, n: Int, k: Int, mode: ComputeMode) throws {
@@ -52,7 +52,7 @@ final class OneDNNMatmul: @unchecked Sendable {
     func run(_ x: UnsafePointer<Float>, rows: Int, lda: Int, bias: UnsafePointer<Float>?, out y: UnsafeMutablePointer<Float>,
              ldc: Int, accumulate: Bool, activation: Activation) {
         let key = PlanKey(rows: rows, lda: lda, ldc: ldc, bias: bias != nil || mode.precision == .int8,
-                          accumulate: accumulate, activation: activation)
+                          accumulate: accumulate, activation: activation, lane: Parallel.lane)
         let plan = plan(key)
         plan.lock.lock()
         defer { plan.lock.unlock() }
@@ -193,6 +193,8 @@ struct PlanKey: Hashable {
     let rows, lda, ldc: Int
     let bias, accumulate: Bool
     let activation: Activation
+    /// The engine lane calling (lanes running the same shape at once each get a plan of their own).
+    let lane: Int
 }
 
 /// A primitive for one call shape with its memory objects, argument list and conversion buffers.

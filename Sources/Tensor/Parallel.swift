@@ -1,5 +1,5 @@
-// Row-parallel loops for the non-GEMM work, as wide as BLAS.threads: on Dispatch, or on oneDNN's OpenMP team
-// when the products run on oneDNN (one pool of threads instead of two competing for the cores).
+// Row-parallel loops for the non-GEMM work, as wide as the calling thread's share of the cores: on Dispatch, or
+// on oneDNN's OpenMP team when the products run on oneDNN (one pool of threads instead of two competing).
 import CDNNL
 import Dispatch
 import Foundation
@@ -24,11 +24,36 @@ public enum Parallel {
         return mode.backend == .onednn && !forced && cdnnl_gomp_parallel() != nil ? .openMP : .dispatch
     }
 
+    /// Threads the calling thread's loops and oneDNN products use: its engine lane's share, else BLAS.threads.
+    @inline(__always)
+    public static var width: Int {
+        let v = Int(bitPattern: pthread_getspecific(laneKey))
+        return v > 0 ? v & 0xffff : BLAS.threads
+    }
+
+    /// The calling thread's engine lane (0 outside lanes): products keep one primitive per lane.
+    @inline(__always)
+    public static var lane: Int { Int(bitPattern: pthread_getspecific(laneKey)) >> 16 }
+
+    /// Runs `body` with the calling thread's width and lane set (restored afterwards).
+    static func within(lane: Int, width: Int, _ body: () -> Void) {
+        let old = pthread_getspecific(laneKey)
+        pthread_setspecific(laneKey, UnsafeRawPointer(bitPattern: lane << 16 | max(1, min(width, 0xffff))))
+        defer { pthread_setspecific(laneKey, old) }
+        body()
+    }
+
+    nonisolated(unsafe) private static let laneKey: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+
     /// Calls `body(range)` over chunks of `0..<count`, in parallel when the work is large enough.
     /// `cost` is a rough number of flops per item used to skip threading for tiny jobs.
     @inline(__always)
     public static func forRanges(_ count: Int, cost: Int = 1, _ body: (Range<Int>) -> Void) {
-        let threads = BLAS.threads
+        let threads = width
         if threads <= 1 || count < 2 || count * max(cost, 1) < 32_768 {
             body(0..<count)
             return
@@ -49,7 +74,7 @@ public enum Parallel {
         withoutActuallyEscaping(body) { b in
             let box = UncheckedBox(value: b)
             if pool == .openMP {
-                let threads = Int32(min(iterations, BLAS.threads))
+                let threads = Int32(min(iterations, width))
                 let ran = withUnsafePointer(to: box) { p in
                     cdnnl_parallel(iterations, threads, { context, i in
                         context!.assumingMemoryBound(to: UncheckedBox<(Int) -> Void>.self).pointee.value(i)

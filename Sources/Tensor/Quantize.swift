@@ -57,7 +57,7 @@ enum Quantize {
 
     /// Smallest and largest value of x [rows, cols].
     static func range(_ x: UnsafePointer<Float>, rows: Int, cols: Int, ld: Int) -> (Float, Float) {
-        let parts = max(1, min(rows, BLAS.threads * 2))
+        let parts = max(1, min(rows, Parallel.width * 2))
         let found = UnsafeMutablePointer<(Float, Float)>.allocate(capacity: parts)
         defer { found.deallocate() }
         let body = { (c: Int) in

@@ -19,7 +19,9 @@ struct Bench: ParsableCommand {
         --precision runs one or more modes one after the other (comma-separated): fp32 (this CPU's fp32 \
         backend), fp32-openblas, fp32-onednn, bf16, int8, auto, or all (every mode this CPU runs). Each \
         reduced-precision mode is compared with fp32 on the same segments (embedding cosines, head \
-        probabilities). Peak RSS is the process's: measure one mode per run for a mode's memory.
+        probabilities). Peak RSS is the process's: measure one mode per run for a mode's memory. \
+        On oneDNN the batch's images are encoded on 2 lanes side by side, each with half the cores \
+        (MERCLIP_LANES=N sets the count, 1 splits every product over all cores instead).
         Example: merclip bench --preset vit-b-32 --batch 4 --iters 3 --precision all
         """)
 
@@ -116,8 +118,8 @@ struct Bench: ParsableCommand {
             let t0 = Date()
             let engine = MERCLIPEngine(model: try model.map { try MERCLIPModel(directory: $0, precision: mode.precision, mode: mode.mode) }
                 ?? ModelFactory.randomModel(config, tokenizer: tokenizer, seed: 1, precision: mode.precision, mode: mode.mode))
-            print(String(format: "mode %@: %@, loops on %@ (setup %.2f s)", mode.name, engine.model.compute.description,
-                         Parallel.pool.rawValue, Date().timeIntervalSince(t0)))
+            print(String(format: "mode %@: %@, loops on %@, %d image lane%@ (setup %.2f s)", mode.name, engine.model.compute.description,
+                         Parallel.pool.rawValue, engine.laneCount, engine.laneCount == 1 ? "" : "s", Date().timeIntervalSince(t0)))
             let out = try engine.run(segments)   // warm-up
             var times: [Double] = []
             for _ in 0..<iters {
