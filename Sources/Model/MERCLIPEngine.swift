@@ -36,8 +36,8 @@ public final class MERCLIPEngine: Sendable {
         mode.backend == .onednn && BLAS.threads >= 2 ? 2 : 1
     }
 
-    /// Image-encoder lanes in use.
-    public var laneCount: Int { lanes.count }
+    /// Image-encoder lanes in use (no more than BLAS.threads at the time of the call).
+    public var laneCount: Int { lanes.active() }
 
     /// Loads a MER-CLIP model directory; `precision` nil: MERCLIP_PRECISION, else fp32.
     public convenience init(directory: String, precision: Precision? = nil) throws {
@@ -127,8 +127,9 @@ public final class MERCLIPEngine: Sendable {
         let d = model.config.projectionDim
         let targets = counts.map { UnsafeMutablePointer<Float>.allocate(capacity: max($0 * d, 1)) }
         defer { for t in targets { t.deallocate() } }
-        let jobs = ImageJobs(counts: counts, lanes: lanes.count, chunk: encoders[0].imageChunk)
-        lanes.run { _ in
+        let threads = BLAS.threads
+        let jobs = ImageJobs(counts: counts, lanes: lanes.active(threads: threads), chunk: encoders[0].imageChunk)
+        lanes.run(threads: threads) { _ in
             let ws = EncoderWorkspace()
             while let job = jobs.take() {
                 let c = encoders[job.encoder].config, size = c.numChannels * c.imageSize * c.imageSize

@@ -22,14 +22,19 @@ public final class EngineLanes: @unchecked Sendable {
 
     deinit { state.stop() }
 
-    /// Threads each lane's loops and products use: the BLAS threads shared out, at least 1.
-    public var width: Int { max(1, BLAS.threads / count) }
+    /// Lanes a run with `threads` threads uses: no more lanes than threads, so a thread budget lowered after
+    /// the lanes were made (a worker's engine threads) is kept.
+    public func active(threads: Int = BLAS.threads) -> Int { min(count, max(1, threads)) }
 
-    /// Runs `body(lane)` for every lane at once (lane 0 on this thread), each with `width` threads; returns when
-    /// all have returned. One run at a time (concurrent callers wait their turn).
-    public func run(_ body: (Int) -> Void) {
-        if count == 1 { return body(0) }
-        withoutActuallyEscaping(body) { b in state.run(width: width, UnsafeJob(body: b)) }
+    /// Threads each lane's loops and products use: the threads shared out over the active lanes, at least 1.
+    public func width(threads: Int = BLAS.threads) -> Int { max(1, threads / active(threads: threads)) }
+
+    /// Runs `body(lane)` for each active lane at once (lane 0 on this thread), each with `width` threads;
+    /// returns when all have returned. One run at a time (concurrent callers wait their turn).
+    public func run(threads: Int = BLAS.threads, _ body: (Int) -> Void) {
+        let lanes = active(threads: threads)
+        if lanes == 1 { return body(0) }
+        withoutActuallyEscaping(body) { b in state.run(lanes: lanes, width: width(threads: threads), UnsafeJob(body: b)) }
     }
 }
 
@@ -47,13 +52,14 @@ final class LaneState: @unchecked Sendable {
 
     init(lanes: Int) { starts = (0..<lanes).map { _ in DispatchSemaphore(value: 0) } }
 
-    func run(width: Int, _ j: UnsafeJob) {
+    /// Runs the job on lanes 0..<lanes (the rest stay waiting).
+    func run(lanes: Int, width: Int, _ j: UnsafeJob) {
         turn.lock()
         defer { turn.unlock() }
         job = j; laneWidth = width
-        for s in starts.dropFirst() { s.signal() }
+        for s in starts[1..<lanes] { s.signal() }
         Parallel.within(lane: 0, width: width) { j.body(0) }
-        for _ in starts.dropFirst() { finished.wait() }
+        for _ in 1..<lanes { finished.wait() }
         job = nil
     }
 

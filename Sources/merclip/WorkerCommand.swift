@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Media
+import Tensor
 import Worker
 
 struct WorkerCommand: AsyncParsableCommand {
@@ -95,6 +96,7 @@ struct WorkerCommand: AsyncParsableCommand {
                                 in: 1...Int.max)
         let nice = try env.int(decodeNice, "MERCLIP_DECODE_NICE", option: "--decode-nice", default: CPUBudget.defaultNice, in: 0...19)
         config.cpu = CPUBudget.plan(cores: cores, decodeLanes: lanes, engineThreads: engine, decodeNice: nice)
+        BLAS.setThreads(config.cpu.engineThreads)  // before the engine is made: its image lanes follow it
         config.drainSeconds = try env.double(drainSeconds, "MERCLIP_DRAIN_SECONDS", option: "--drain-seconds", default: 30, minimum: 0)
         config.stageDeadlineSeconds = try env.double(stageDeadlineSeconds, "MERCLIP_STAGE_DEADLINE_SECONDS",
                                                      option: "--stage-deadline-seconds", default: 300, minimum: 0.001)

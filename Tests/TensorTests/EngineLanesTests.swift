@@ -14,19 +14,27 @@ import Testing
         let seen = Seen()
         let arrived = [DispatchSemaphore(value: 0), DispatchSemaphore(value: 0)]
         for _ in 0..<3 {   // the lanes are reused across calls
-            lanes.run { i in
+            lanes.run(threads: 4) { i in
                 seen.lane[i] = Parallel.lane; seen.width[i] = Parallel.width; seen.thread[i] = UInt(pthread_self())
                 // each lane waits for the other: only lanes running at the same time both get through
                 arrived[i].signal()
                 seen.met[i] = arrived[1 - i].wait(timeout: .now() + 10) == .success
             }
             #expect(seen.lane == [0, 1])
-            #expect(seen.width == [lanes.width, lanes.width])
+            #expect(seen.width == [2, 2])
             #expect(seen.thread[0] != seen.thread[1])
             #expect(seen.met == [true, true])
         }
-        #expect(lanes.width == max(1, BLAS.threads / 2))
         #expect(Parallel.lane == 0 && Parallel.width == BLAS.threads)
+    }
+
+    @Test func noMoreLanesThanThreads() {
+        let lanes = EngineLanes(count: 2)
+        #expect(lanes.active(threads: 1) == 1 && lanes.width(threads: 1) == 1)
+        #expect(lanes.active(threads: 3) == 2 && lanes.width(threads: 3) == 1)
+        var ran: [Int] = [], thread: UInt = 0
+        lanes.run(threads: 1) { i in ran.append(i); thread = UInt(pthread_self()) }
+        #expect(ran == [0] && thread == UInt(pthread_self()), "one thread: lane 0 alone, on the caller")
     }
 
     @Test func oneLaneRunsOnTheCaller() {
