@@ -4,7 +4,6 @@ import ArgumentParser
 import Foundation
 import Model
 import Tensor
-import Worker
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,20 +51,8 @@ struct Bench: ParsableCommand {
     @Option(help: "pipeline: media file every segment event points to.")
     var media: String?
 
-    @Option(help: "pipeline: Postgres server URL (a scratch database is created and dropped; env MERCLIP_POSTGRES_URL).")
-    var postgres: String?
-
-    @Option(help: "pipeline: segment events to score.")
-    var segments: Int = 48
-
-    @Option(help: "pipeline: seconds of each segment, from the start of --media.")
-    var segmentSeconds: Double = 2
-
-    @Option(help: "pipeline: the worker's decode lanes (default: one per core, as `worker`).")
-    var decodeLanes: Int?
-
-    @Option(help: "pipeline: the lanes' nice step below the engine, 0-19 (as `worker --decode-nice`).")
-    var decodeNice: Int = CPUBudget.defaultNice
+    @OptionGroup(title: "Pipeline (--stage pipeline)")
+    var pipeline: PipelineOptions
 
     static let frames = 12, windows = 12, tokens = 40
 

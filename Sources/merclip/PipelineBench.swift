@@ -12,6 +12,7 @@ import Worker
 
 extension Bench {
     func runPipeline() throws {
+        let postgres = pipeline.postgres, segments = pipeline.segments, segmentSeconds = pipeline.segmentSeconds
         guard let model, let media else { throw ValidationError("--stage pipeline needs --model DIR and --media FILE") }
         let server = try Setting().required(postgres, "MERCLIP_POSTGRES_URL", option: "--postgres")
         let mediaURL = URL(fileURLWithPath: media).standardizedFileURL
@@ -92,7 +93,7 @@ extension Bench {
                                   dlqTopic: "segments-dlq", postgresURL: url)
         config.batchSize = batch
         // The worker's default budget: the engine on every core, a lane per core at a lower priority.
-        config.cpu = CPUBudget.plan(cores: cores, decodeLanes: decodeLanes, decodeNice: decodeNice)
+        config.cpu = CPUBudget.plan(cores: cores, decodeLanes: pipeline.decodeLanes, decodeNice: pipeline.decodeNice)
         print("pipeline CPU budget: \(config.cpu)")
         let metrics = Metrics()
         let worker = try StreamWorker(config: config, scorer: scorer, media: MediaSource(roots: [mediaURL.deletingLastPathComponent().path]),
