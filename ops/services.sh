@@ -29,6 +29,13 @@ pg_start() {
       || { cat "$dir/initdb.log" >&2; exit 1; }
   fi
   if as_pg "$pgbin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+    # postmaster.pid's fourth line is the port the running server listens on.
+    running=$(sed -n 4p "$pgdata/postmaster.pid" 2>/dev/null)
+    if [ -n "$running" ] && [ "$running" != "$port" ]; then
+      echo "services: the postgres of $pgdata is already running on port $running, not $port: stop it with" \
+        "'ops/services.sh stop', or use it with MERCLIP_PG_PORT=$running" >&2
+      exit 1
+    fi
     echo "services: postgres already running on port $port" >&2
   else
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
