@@ -81,6 +81,12 @@ struct ExactlyOnceTests {
         var kills: [Int] = []
         do {
             for k in 0..<2 {
+                // Each incarnation is up (its transactional producer registered) before it is killed: the other
+                // worker alone can make the progress below while a restarted one still loads its model.
+                let up = a
+                try waitUntil("instance a ready before kill \(k + 1)", seconds: 120) {
+                    up.logText.contains("exactly-once: transactional producer ready")
+                }
                 let before = try db.count(distinct)
                 try waitUntil("progress before kill \(k + 1)", seconds: 120) { try db.count(distinct) >= min(before + 10, 90) }
                 a.kill9()
