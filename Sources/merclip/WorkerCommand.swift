@@ -96,7 +96,8 @@ struct WorkerCommand: AsyncParsableCommand {
                                 in: 1...Int.max)
         let nice = try env.int(decodeNice, "MERCLIP_DECODE_NICE", option: "--decode-nice", default: CPUBudget.defaultNice, in: 0...19)
         config.cpu = CPUBudget.plan(cores: cores, decodeLanes: lanes, engineThreads: engine, decodeNice: nice)
-        BLAS.setThreads(config.cpu.engineThreads)  // before the engine is made: its image lanes follow it
+        // Before the model loads: `auto` times its precisions on the engine's threads, and the lanes are made for them.
+        BLAS.setThreads(config.cpu.engineThreads)
         config.drainSeconds = try env.double(drainSeconds, "MERCLIP_DRAIN_SECONDS", option: "--drain-seconds", default: 30, minimum: 0)
         config.stageDeadlineSeconds = try env.double(stageDeadlineSeconds, "MERCLIP_STAGE_DEADLINE_SECONDS",
                                                      option: "--stage-deadline-seconds", default: 300, minimum: 0.001)
