@@ -65,15 +65,18 @@ final class Committer: @unchecked Sendable {
     }
 
     /// Before the sinks write a batch of `tps`: commits their current points, which confirms with the
-    /// coordinator that this member still owns them. False while the group is rebalancing (the fence is
-    /// up); other failures (brokers down) do not hold the write.
+    /// coordinator that this member still owns them, and every other owned partition's point that moved,
+    /// so that written but uncommitted work is never more than the batch about to be written (a
+    /// rebalance then makes its partitions' next owners write at most that batch again). False while the
+    /// group is rebalancing (the fence is up); other failures (brokers down) do not hold the write.
     /// In exactly-once mode nothing is committed here: the transaction's offsets are refused for a stale
     /// generation, which aborts it.
     func confirmOwnership(_ tps: Set<TopicPartition>) -> Bool {
         if context.fence.isRaised { return false }
         if exactlyOnce != nil { return true }
         return commitLock.withLock {
-            let points = context.tracker.currentPoints(tps)
+            let owned = Set(consumer.assignment)
+            let points = context.tracker.commitPoints(only: owned).merging(context.tracker.currentPoints(tps)) { a, _ in a }
             if points.isEmpty { return true }
             do {
                 try context.watch.run("commit") { try consumer.commit(points) }
