@@ -20,107 +20,85 @@ extension Bench {
         guard modes.count == 1, let mode = modes.first, mode.mode == nil else {
             throw ValidationError("--stage pipeline runs one precision: fp32, bf16, int8 or auto (not '\(precision)')")
         }
-        let scorer = try MERCLIPScorer(modelDirectory: model, precision: mode.precision)
         guard segmentSeconds > 0 else { throw ValidationError("--segment-seconds must be positive") }
-        let window = SegmentWindow(start: 0, duration: segmentSeconds)
+        guard pipeline.rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        let scorer = try MERCLIPScorer(modelDirectory: model, precision: mode.precision)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print("merclip bench --stage pipeline: model \(scorer.modelName)@\(scorer.modelVersion), media \(mediaURL.lastPathComponent) "
-              + String(format: "(first %.1f s), ", segmentSeconds) + "\(segments) segments, batch \(batch), \(scorer.engine.model.compute), BLAS threads \(BLAS.threads), \(cores) cores")
+              + String(format: "(first %.1f s), ", segmentSeconds) + "\(segments) segments, batch \(batch), \(scorer.engine.model.compute), "
+              + "BLAS threads \(BLAS.threads), \(cores) cores, \(pipeline.rounds) rounds")
 
-        // 0. The yardstick: ffmpeg decoding every stream of the same window, in its own process.
+        // The yardstick: ffmpeg decoding every stream of the same window, in its own process.
         let ffmpeg = try Self.ffmpegFullDecode(mediaURL.path, seconds: segmentSeconds)
         print(String(format: "ffmpeg full decode (ffmpeg -ss 0 -t %g -i FILE -f null -, best of 3): %.1f ms wall, CPU %.1f ms",
                      segmentSeconds, ffmpeg.wall * 1000, ffmpeg.cpu * 1000))
-
-        // 1. Media alone: decode + preprocess segment after segment (one decoder thread, as in the worker's lanes).
+        let window = SegmentWindow(start: 0, duration: segmentSeconds)
         let input = MediaInput.file(mediaURL.path)
         _ = try scorer.prepare(media: input, window: window, transcript: "warm up")
-        let mediaRuns = max(3, min(segments, 8))
-        var prepared: [Segment] = []
-        var cpu0 = processCPUSeconds()
-        let thread0 = callingThreadCPUSeconds()
-        var t0 = Date()
-        for _ in 0..<mediaRuns { prepared.append(try scorer.prepare(media: input, window: window, transcript: "I am so happy")) }
-        let mediaWall = Date().timeIntervalSince(t0) / Double(mediaRuns)
-        let mediaCPU = (processCPUSeconds() - cpu0) / Double(mediaRuns)
-        let mediaThreadCPU = (callingThreadCPUSeconds() - thread0) / Double(mediaRuns)
-        print(String(format: "media alone (decode + preprocess, 1 decoder thread): %.1f ms wall, CPU %.1f ms per segment (%.1f ms on the "
-                     + "decoding thread itself); CPU / ffmpeg's: %.1f%% (decoding thread's: %.1f%%)",
-                     mediaWall * 1000, mediaCPU * 1000, mediaThreadCPU * 1000, mediaCPU / ffmpeg.cpu * 100, mediaThreadCPU / ffmpeg.cpu * 100))
+        let bed = try PipelineBed(server: server, segments: segments, segmentSeconds: segmentSeconds, mediaURL: mediaURL)
+        defer { bed.drop() }
 
-        // 2. The engine alone on the prepared segments, in batches.
+        // Each round measures the parts alone, then the worker, so that drifts of the machine's speed
+        // between phases average out over the rounds.
+        var rounds: [(ideal: Double, engine: Double, pipeline: Double)] = []
+        for r in 1...pipeline.rounds {
+            print("round \(r):")
+            let m = try mediaAlone(scorer, input: input, window: window)
+            print(String(format: "  media alone (decode + preprocess, 1 decoder thread): %.1f ms wall, CPU %.1f ms per segment (%.1f ms on the "
+                         + "decoding thread itself); CPU / ffmpeg's: %.1f%% (decoding thread's: %.1f%%)",
+                         m.wall * 1000, m.cpu * 1000, m.threadCPU * 1000, m.cpu / ffmpeg.cpu * 100, m.threadCPU / ffmpeg.cpu * 100))
+            let e = try engineAlone(scorer, prepared: m.prepared, segments: segments)
+            print(String(format: "  engine alone (batches of %d): %.2f segments/s (%.1f ms wall, CPU %.1f ms per segment)",
+                         batch, 1 / e.wall, e.wall * 1000, e.cpu * 1000))
+            // The best a perfect overlap could do: the engine never waits, and media and engine share the cores.
+            let byEngine = 1 / e.wall, byCPU = Double(cores) / (e.cpu + m.cpu)
+            let ideal = min(byEngine, byCPU)
+            print(String(format: "  ideal overlapped: %.2f segments/s = min(engine alone %.2f, %d cores / (engine CPU + media CPU) %.2f); one after the other: %.2f",
+                         ideal, byEngine, cores, byCPU, 1 / (e.wall + m.wall)))
+            let through = try bed.run(round: r, scorer: scorer, batch: batch, cores: cores, options: pipeline)
+            print(String(format: "  pipeline (Kafka → worker → Postgres + Kafka, commit): %.2f segments/s", through))
+            print(String(format: "  pipeline / ideal overlapped: %.2f; pipeline / engine alone: %.2f", through / ideal, through / byEngine))
+            rounds.append((ideal, byEngine, through))
+        }
+        if rounds.count > 1 {
+            func spread(_ v: [Double]) -> String {
+                let s = v.sorted(), mid = s.count / 2
+                let median = s.count % 2 == 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+                return String(format: "median %.2f (%.2f–%.2f)", median, s[0], s[s.count - 1])
+            }
+            print("over \(rounds.count) rounds: pipeline / ideal overlapped \(spread(rounds.map { $0.pipeline / $0.ideal })); "
+                  + "pipeline / engine alone \(spread(rounds.map { $0.pipeline / $0.engine }))")
+            let total = { (k: KeyPath<(ideal: Double, engine: Double, pipeline: Double), Double>) in rounds.reduce(0) { $0 + 1 / $1[keyPath: k] } }
+            print(String(format: "over all rounds (segments/s from the summed times): pipeline / ideal %.2f, pipeline / engine alone %.2f",
+                         total(\.ideal) / total(\.pipeline), total(\.engine) / total(\.pipeline)))
+        }
+        print(String(format: "peak RSS: %.0f MiB", peakRSSMiB()))
+    }
+
+    /// Decode + preprocess segment after segment on the calling thread (one decoder thread, as in the
+    /// worker's lanes): wall, process and thread CPU per segment, and the prepared segments.
+    private func mediaAlone(_ scorer: MERCLIPScorer, input: MediaInput, window: SegmentWindow) throws
+        -> (wall: Double, cpu: Double, threadCPU: Double, prepared: [Segment]) {
+        let runs = max(3, min(pipeline.segments, 8))
+        var prepared: [Segment] = []
+        let cpu0 = processCPUSeconds(), thread0 = callingThreadCPUSeconds(), t0 = Date()
+        for _ in 0..<runs { prepared.append(try scorer.prepare(media: input, window: window, transcript: "I am so happy")) }
+        let n = Double(runs)
+        return (Date().timeIntervalSince(t0) / n, (processCPUSeconds() - cpu0) / n, (callingThreadCPUSeconds() - thread0) / n, prepared)
+    }
+
+    /// The engine alone on the prepared segments, in batches (after one batch to warm up): wall and CPU per segment.
+    private func engineAlone(_ scorer: MERCLIPScorer, prepared: [Segment], segments: Int) throws -> (wall: Double, cpu: Double) {
         func batchOf(_ n: Int, from k: Int) -> [Segment] { (0..<n).map { prepared[(k + $0) % prepared.count] } }
         _ = try scorer.score(batchOf(min(batch, segments), from: 0), labelSets: Array(repeating: nil, count: min(batch, segments)))
-        cpu0 = processCPUSeconds()
-        t0 = Date()
+        let cpu0 = processCPUSeconds(), t0 = Date()
         var done = 0
         while done < segments {
             let n = min(batch, segments - done)
             _ = try scorer.score(batchOf(n, from: done), labelSets: Array(repeating: nil, count: n))
             done += n
         }
-        let engineWall = Date().timeIntervalSince(t0) / Double(segments)
-        let engineCPU = (processCPUSeconds() - cpu0) / Double(segments)
-        print(String(format: "engine alone (batches of %d): %.2f segments/s (%.1f ms wall, CPU %.1f ms per segment)",
-                     batch, 1 / engineWall, engineWall * 1000, engineCPU * 1000))
-
-        // The best a perfect overlap could do: the engine never waits, and media and engine share the cores.
-        let byEngine = 1 / engineWall, byCPU = Double(cores) / (engineCPU + mediaCPU)
-        let ideal = min(byEngine, byCPU)
-        print(String(format: "ideal overlapped: %.2f segments/s = min(engine alone %.2f, %d cores / (engine CPU + media CPU) %.2f); one after the other: %.2f",
-                     ideal, byEngine, cores, byCPU, 1 / (engineWall + mediaWall)))
-
-        // 2. The pipeline: an in-process dev broker, a scratch database, one worker.
-        let broker = try DevBroker()
-        for (t, p) in [("segments", 4), ("segment-results", 4), ("segments-dlq", 1)] { try broker.createTopic(t, partitions: p) }
-        let dbName = "bench_\(UInt32.random(in: 0...UInt32.max))"
-        try PostgresConnection(server).query("CREATE DATABASE \(dbName)")
-        defer { _ = try? PostgresConnection(server).query("DROP DATABASE IF EXISTS \(dbName) WITH (FORCE)") }
-        var parts = URLComponents(string: server)!
-        parts.path = "/\(dbName)"
-        let url = parts.string!
-        guard let migrations = Migrator.defaultDirectory() else { throw ValidationError("schemas/migrations not found (MERCLIP_MIGRATIONS)") }
-        try Migrator(directory: migrations).migrate(PostgresConnection(url))
-
-        let kafka = KafkaConfig(bootstrapServers: broker.bootstrapServers)
-        let producer = try KafkaProducer(config: KafkaProducerConfig(common: kafka))
-        try producer.sendAndWait((0..<segments).map { i in
-            let e = SegmentEvent(segmentID: "bench-\(i)", streamID: "bench-\(i % 8)", startMs: 0, durationMs: Int64((segmentSeconds * 1000).rounded()),
-                                 media: .uri(mediaURL.absoluteString), transcript: "I am so happy")
-            return KafkaRecord(topic: "segments", key: Array(e.streamID.utf8), value: e.encoded())
-        })
-        var config = WorkerConfig(kafka: kafka, group: "bench", topics: ["segments"], resultsTopic: "segment-results",
-                                  dlqTopic: "segments-dlq", postgresURL: url)
-        config.batchSize = batch
-        // The worker's default budget: the engine on every core, a lane per core at a lower priority.
-        config.cpu = CPUBudget.plan(cores: cores, decodeLanes: pipeline.decodeLanes, decodeNice: pipeline.decodeNice)
-        print("pipeline CPU budget: \(config.cpu)")
-        let metrics = Metrics()
-        let worker = try StreamWorker(config: config, scorer: scorer, media: MediaSource(roots: [mediaURL.deletingLastPathComponent().path]),
-                                      metrics: metrics)
-        let finished = DispatchSemaphore(value: 0)
-        let thread = Thread { try? worker.run(); finished.signal() }
-        thread.stackSize = 16 << 20
-        thread.start()
-        let db = try PostgresConnection(url)
-        var first: Date?
-        let firstTask = scorer.engine.config.tasks[0].name
-        let deadline = Date().addingTimeInterval(600)
-        while Date() < deadline {
-            if first == nil && metrics.counter("merclip_events_consumed_total", ["topic": "segments"]) > 0 { first = Date() }
-            // The worker's own count of written rows (no query load on Postgres while timing), then the rows.
-            if metrics.counter("merclip_results_written_total", ["task": firstTask]) >= Double(segments),
-               Int(try db.query("SELECT count(DISTINCT segment_id) FROM results")[0][0] ?? "0") == segments { break }
-            Thread.sleep(forTimeInterval: 0.005)
-        }
-        let end = Date()
-        worker.stop()
-        finished.wait()
-        guard let first else { throw ValidationError("the worker consumed nothing") }
-        let pipeline = Double(segments) / end.timeIntervalSince(first)
-        print(String(format: "pipeline (Kafka → worker → Postgres + Kafka, commit): %.2f segments/s", pipeline))
-        print(String(format: "pipeline / ideal overlapped: %.2f; pipeline / engine alone: %.2f", pipeline / ideal, pipeline / byEngine))
-        print(String(format: "peak RSS: %.0f MiB", peakRSSMiB()))
+        return (Date().timeIntervalSince(t0) / Double(segments), (processCPUSeconds() - cpu0) / Double(segments))
     }
 
     /// Wall and CPU seconds (user + system, from getrusage of the waited-for child) of `ffmpeg -ss 0 -t
