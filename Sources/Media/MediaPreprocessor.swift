@@ -319,8 +319,9 @@ public final class MediaPreprocessor: Sendable {
             }
             : [0..<times.count]
         guard parts.count > 1 else {
-            return try VideoSampler(format: format, streamIndex: v, threads: decoderThreads, converter: converter())
+            let n = try VideoSampler(format: format, streamIndex: v, threads: decoderThreads, converter: converter())
                 .sample(times: times, into: out)
+            return (n.decoded, n.convertSeconds)
         }
         let threads = max(1, cores / parts.count)
         let demuxers = limits.demuxers

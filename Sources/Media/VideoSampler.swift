@@ -15,17 +15,19 @@ struct VideoSampler {
 
     /// For each time (media seconds, ascending), the frame whose presentation interval contains it,
     /// converted to 3 × size × size floats in `out` (one block per time). Times before the first or
-    /// after the last decodable frame get the nearest frame. Returns the frames decoded and the
-    /// CPU seconds this thread spent converting them.
+    /// after the last decodable frame get the nearest frame. Returns the frames the decoder put out, the
+    /// packets sent to it (some of them non-reference pictures it skipped; packets read ahead and
+    /// dropped are not sent) and the CPU seconds this thread spent converting frames.
     ///
-    /// After the last time, packets presented after it are read ahead instead of decoded. A packet
-    /// presented at or before it sends them (they may be its references) and itself; once more of them
-    /// are queued than the decoder's reordering depth (`has_b_frames`) plus one, no later packet can be
-    /// presented at or before the last time, so they are dropped and the decoder is drained: the frame
-    /// shown then comes out without the pictures a decoder needs before it outputs one. A keyframe
-    /// packet or one without a timestamp sends the queue as usual. H.264 and HEVC only: their
-    /// reordering is what makes a decoder wait for pictures presented after the one it outputs.
-    func sample(times: [Double], into out: UnsafeMutablePointer<Float>) throws -> (decoded: Int, convertSeconds: Double) {
+    /// After the last time, and after the last time before a jump to a later keyframe, packets presented
+    /// after it are read ahead instead of decoded. A packet presented at or before it sends them (they
+    /// may be its references) and itself; once more of them are queued than the decoder's reordering
+    /// depth (`has_b_frames`) plus one, no later packet can be presented at or before that time, so they
+    /// are dropped and the decoder is drained: the frame shown then comes out without the pictures a
+    /// decoder needs before it outputs one, and the sampler jumps on (the jump resets the decoder
+    /// anyway). A keyframe packet or one without a timestamp sends the queue as usual. H.264 and HEVC
+    /// only: their reordering is what makes a decoder wait for pictures presented after the one it outputs.
+    func sample(times: [Double], into out: UnsafeMutablePointer<Float>) throws -> (decoded: Int, sent: Int, convertSeconds: Double) {
         let name = format.name
         let st = format.stream(streamIndex)
         let tb = format.timeBase(streamIndex)
@@ -46,7 +48,7 @@ struct VideoSampler {
         var previousTime = -Double.infinity
         var lastConverted = -1            // index in `times` whose block holds the latest conversion
         var lastConvertedTime = Double.nan
-        var decoded = 0, packets = 0, errors = 0
+        var decoded = 0, packets = 0, sent = 0, errors = 0
         var convertNanoseconds: UInt64 = 0
         var lastPacketEnd: Double?
         var lastError: Int32 = 0
@@ -144,6 +146,15 @@ struct VideoSampler {
             return true
         }
 
+        /// Whether the next time is the last one, or the last before a jump: the time after it lies past an
+        /// indexed keyframe beyond what was read (the jump `handle` makes once the frame shown comes out).
+        func lastBeforeJump() -> Bool {
+            if next + 1 == times.count { return true }
+            guard forwardSeeks < times.count, let read = lastPacketEnd,
+                  let key = format.indexedKeyframe(atOrBefore: times[next + 1] - reorderMargin, stream: streamIndex) else { return false }
+            return key.seconds > read
+        }
+
         /// Whether a picture presented at `t` is shown at none of the remaining times: it starts more than
         /// `skipMargin` before the first remaining time at or after it (so, at a constant frame rate, a later
         /// picture is on screen by then). Pictures after the time being looked for count only once a
@@ -177,6 +188,7 @@ struct VideoSampler {
             dec.pointee.skip_frame = skip ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
             if pts != merclip_av_nopts_value() { firstSent = min(firstSent, Double(pts) * tb) }
             let r = avcodec_send_packet(dec, p)
+            sent += 1
             if r < 0, r != merclip_averror_eagain() {
                 if r == merclip_averror_enomem() { throw MediaError(.outOfMemory, input: name, reason: ffDetail(r)) }
                 errors += 1
@@ -186,12 +198,14 @@ struct VideoSampler {
             return try drain()
         }
 
-        /// The queued packets are not needed: drain the decoder and take its last frame for the last time.
-        func dropAhead() throws {
+        /// The queued packets are not needed: drain the decoder, take its last frame for the time waited for,
+        /// and jump to the keyframe before the next time, if one is left; returns true to restart after that.
+        func dropAhead() throws -> Bool {
             ahead.removeAll()
-            let waited = times[times.count - 1]
+            let waited = times[next]
             avcodec_send_packet(dec, nil)
-            _ = try drain()
+            // A frame presented after the time waited for can come out and make `handle` jump already.
+            if try drain() { return true }
             guard havePrevious else {
                 throw MediaError(.corrupt, input: name, reason: "no picture decoded before \(String(format: "%.3f", waited)) s" + (errors > 0 ? ": \(ffDetail(lastError))" : ""))
             }
@@ -199,6 +213,14 @@ struct VideoSampler {
                 try pick(next, held.pointer, time: previousTime)
                 next += 1
             }
+            if next == times.count { return false }
+            // The drained decoder takes no more packets until it is reset. A failed seek leaves the position
+            // alone: reset, go on reading (the next time lies after a keyframe ahead), stop seeking forward.
+            if jump(read: lastPacketEnd) { return true }
+            avcodec_flush_buffers(dec)
+            havePrevious = false
+            forwardSeeks = times.count
+            return false
         }
 
         reading: while next < times.count {
@@ -221,11 +243,11 @@ struct VideoSampler {
                 lastPacketEnd = max(lastPacketEnd ?? end, end)
             }
             if mayReadAhead, !atEnd, pts != merclip_av_nopts_value(), packet.pointer.pointee.flags & AV_PKT_FLAG_KEY == 0,
-               next + 1 == times.count, Double(pts) * tb > times[next], firstSent <= times[next] {
+               Double(pts) * tb > times[next], firstSent <= times[next], lastBeforeJump() {
                 let q = try Packet(input: name)
                 av_packet_move_ref(q.pointer, packet.pointer)
                 ahead.append(q)
-                if ahead.count > Int(dec.pointee.has_b_frames) + 1 { try dropAhead() }
+                if ahead.count > Int(dec.pointee.has_b_frames) + 1, try dropAhead() { continue reading }
                 continue
             }
             if !ahead.isEmpty {
@@ -250,7 +272,7 @@ struct VideoSampler {
                 next += 1
             }
         }
-        return (decoded, Double(convertNanoseconds) / 1e9)
+        return (decoded, sent, Double(convertNanoseconds) / 1e9)
     }
 }
 
