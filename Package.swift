@@ -41,7 +41,8 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Model", dependencies: ["Tensor"]),
         // Optimised in debug builds too: the frame resampler's vector code is ~100× slower unoptimised.
-        .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", "Tensor",
+        .target(name: "CResample", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "Media", dependencies: ["CFFmpeg", "CSndFile", "CResample", "Tensor",
                                               .product(name: "Logging", package: "swift-log")],
                 swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Kafka", dependencies: ["CRDKafka", .product(name: "Logging", package: "swift-log")]),

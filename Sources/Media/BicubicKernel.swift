@@ -16,6 +16,12 @@ struct BicubicKernel: Equatable {
     let weights: [Float]
     let taps: Int
     let inSize: Int, outSize: Int, keep: Range<Int>
+    /// The same weights for the integer kernel (CResample): per kept output `maxPairs` pairs of inputs, each
+    /// as 8 Int16 of (hi, hi′) repeated and 8 of (lo, lo′), Pillow's weight being hi · 2048 + lo, 0 ≤ lo < 2048;
+    /// `pairs` per output, and `first` as Int32.
+    let pairWeights: [Int16]
+    let pairs: [Int32], first32: [Int32]
+    let maxPairs: Int
 
     init(inSize: Int, outSize: Int, keep: Range<Int>) {
         self.inSize = inSize
@@ -28,6 +34,8 @@ struct BicubicKernel: Equatable {
             count = [Int](repeating: 1, count: keep.count)
             fixed = [Int32](repeating: 1 << Self.precisionBits, count: keep.count)
             weights = [Float](repeating: 1, count: keep.count)
+            (pairWeights, pairs, maxPairs) = Self.split(fixed, count: count, taps: taps)
+            first32 = first.map { Int32($0) }
             return
         }
         let scale = Double(inSize) / Double(outSize)
@@ -64,6 +72,26 @@ struct BicubicKernel: Equatable {
         self.count = count
         self.fixed = fixed
         weights = fixed.map { Float($0) / Float(1 << Self.precisionBits) }
+        (pairWeights, pairs, maxPairs) = Self.split(fixed, count: count, taps: ksize)
+        first32 = first.map { Int32($0) }
+    }
+
+    /// Pillow's weights (`taps` apart, `count` used per output) in pairs of 11-bit halves for pmaddwd.
+    static func split(_ fixed: [Int32], count: [Int], taps: Int) -> (weights: [Int16], pairs: [Int32], maxPairs: Int) {
+        let maxPairs = (taps + 1) / 2
+        var out = [Int16](repeating: 0, count: count.count * maxPairs * 16)
+        for j in 0..<count.count {
+            for d in 0..<count[j] {
+                let w = fixed[j * taps + d]
+                let hi = Int16(w >> 11), lo = Int16(w & 2047)
+                let base = (j * maxPairs + d / 2) * 16 + d % 2
+                for lane in 0..<4 {
+                    out[base + 2 * lane] = hi
+                    out[base + 8 + 2 * lane] = lo
+                }
+            }
+        }
+        return (out, count.map { Int32(($0 + 1) / 2) }, maxPairs)
     }
 
     /// Keys' cubic convolution with a = −0.5 (Pillow's bicubic_filter).

@@ -1,4 +1,5 @@
 // FrameResampler: Pillow's two-pass 8-bit bicubic resize of one picture channel, computed for the centre crop only.
+import CResample
 
 /// One 8-bit picture channel seen in display orientation: pixel (x, y) of the upright picture is
 /// `base[x * dx + y * dy]` (negative steps undo rotations and flips).
@@ -39,7 +40,7 @@ struct FrameResampler {
     var rows: Range<Int> { down.span }
 
     /// Resizes `src` into `out` (kept rows × kept columns, row-major) as `transform(v)` of each 8-bit
-    /// result v. `temp` holds rows.count × across.keep.count floats, `columns` at least across.span.count + 8 vectors.
+    /// result v. `temp` holds rows.count × across.keep.count floats, `columns` at least 2 · across.span.count + 8 vectors.
     func resample(_ src: ChannelView, temp: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<SIMD8<Float>>,
                   into out: UnsafeMutablePointer<Float>, transform: (SIMD8<Float>) -> SIMD8<Float>) {
         horizontal(src, temp: temp, columns: columns)
@@ -51,6 +52,24 @@ struct FrameResampler {
     private func horizontal(_ src: ChannelView, temp: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<SIMD8<Float>>) {
         let k = across, outs = k.keep.count, span = k.span, taps = k.taps
         let rowRange = rows
+        if src.dx == 1, !span.isEmpty {
+            // Rows run left to right in memory: Pillow's integer arithmetic itself, in C (CResample).
+            k.pairWeights.withUnsafeBufferPointer { w in
+            k.first32.withUnsafeBufferPointer { first in
+            k.pairs.withUnsafeBufferPointer { pairs in
+                var y = rowRange.lowerBound
+                while y < rowRange.upperBound {
+                    let n = min(8, rowRange.upperBound - y)
+                    merclip_resample_rows8(src.base + y * src.dy, src.dy, Int32(n), Int32(span.lowerBound), Int32(span.count),
+                                           Int32(outs), first.baseAddress, pairs.baseAddress, w.baseAddress, Int32(k.maxPairs),
+                                           UnsafeMutableRawPointer(columns), temp + (y - rowRange.lowerBound) * outs, outs)
+                    y += 8
+                }
+            }
+            }
+            }
+            return
+        }
         k.weights.withUnsafeBufferPointer { w in
         k.first.withUnsafeBufferPointer { first in
         k.count.withUnsafeBufferPointer { count in

@@ -1,0 +1,104 @@
+// Pillow's horizontal 8-bit bicubic pass (ImagingResampleHorizontal_8bpc) for eight rows at a time, in its
+// own integer arithmetic: no rounding of ours to check. Baseline SSE2: the sums of pixel pairs times
+// 16-bit halves of the 22-bit weights (pmaddwd), recombined exactly in 32 bits.
+#include "CResample.h"
+
+#include <emmintrin.h>
+#include <string.h>
+
+size_t merclip_resample_scratch_bytes(int span) {
+    // The columns (span + 1, the last one repeated) and two pair vectors per column, plus alignment.
+    return (size_t)(span + 1) * 16 + (size_t)span * 32 + 16;
+}
+
+/// The 8×16 bytes of rows r[0…7] from column x, as 16 vectors of 8 int16 (one per column, row l in lane l).
+static inline void columns16(const uint8_t *const r[8], int x, __m128i *out) {
+    __m128i a0 = _mm_loadu_si128((const __m128i *)(r[0] + x)), a1 = _mm_loadu_si128((const __m128i *)(r[1] + x));
+    __m128i a2 = _mm_loadu_si128((const __m128i *)(r[2] + x)), a3 = _mm_loadu_si128((const __m128i *)(r[3] + x));
+    __m128i a4 = _mm_loadu_si128((const __m128i *)(r[4] + x)), a5 = _mm_loadu_si128((const __m128i *)(r[5] + x));
+    __m128i a6 = _mm_loadu_si128((const __m128i *)(r[6] + x)), a7 = _mm_loadu_si128((const __m128i *)(r[7] + x));
+    // Bytes of row pairs, then 16-bit units of row quads, then 32-bit units of all eight rows.
+    __m128i b0 = _mm_unpacklo_epi8(a0, a1), b1 = _mm_unpackhi_epi8(a0, a1);
+    __m128i b2 = _mm_unpacklo_epi8(a2, a3), b3 = _mm_unpackhi_epi8(a2, a3);
+    __m128i b4 = _mm_unpacklo_epi8(a4, a5), b5 = _mm_unpackhi_epi8(a4, a5);
+    __m128i b6 = _mm_unpacklo_epi8(a6, a7), b7 = _mm_unpackhi_epi8(a6, a7);
+    __m128i c0 = _mm_unpacklo_epi16(b0, b2), c1 = _mm_unpackhi_epi16(b0, b2);
+    __m128i c2 = _mm_unpacklo_epi16(b1, b3), c3 = _mm_unpackhi_epi16(b1, b3);
+    __m128i c4 = _mm_unpacklo_epi16(b4, b6), c5 = _mm_unpackhi_epi16(b4, b6);
+    __m128i c6 = _mm_unpacklo_epi16(b5, b7), c7 = _mm_unpackhi_epi16(b5, b7);
+    // c0 holds columns 0–3 of rows 0–3 (4 bytes per column), c4 the same of rows 4–7; so on.
+    __m128i quads[4][2] = {{c0, c4}, {c1, c5}, {c2, c6}, {c3, c7}};
+    const __m128i zero = _mm_setzero_si128();
+    for (int q = 0; q < 4; q++) {
+        __m128i lo = _mm_unpacklo_epi32(quads[q][0], quads[q][1]);   // columns 4q, 4q+1: 8 bytes each
+        __m128i hi = _mm_unpackhi_epi32(quads[q][0], quads[q][1]);   // columns 4q+2, 4q+3
+        out[4 * q + 0] = _mm_unpacklo_epi8(lo, zero);
+        out[4 * q + 1] = _mm_unpackhi_epi8(lo, zero);
+        out[4 * q + 2] = _mm_unpacklo_epi8(hi, zero);
+        out[4 * q + 3] = _mm_unpackhi_epi8(hi, zero);
+    }
+}
+
+/// Pillow's clip8 of the exact sums (hi part, lo part) of four rows, as floats.
+static inline __m128 finish(__m128i h, __m128i l) {
+    __m128i s = _mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(h, 11), l), _mm_set1_epi32(1 << 21));
+    __m128 v = _mm_cvtepi32_ps(_mm_srai_epi32(s, 22));
+    return _mm_min_ps(_mm_max_ps(v, _mm_setzero_ps()), _mm_set1_ps(255));
+}
+
+void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int span_lo, int span,
+                            int outs, const int32_t *first, const int32_t *pairs, const int16_t *weights,
+                            int max_pairs, void *scratch, float *dst, ptrdiff_t dst_stride) {
+    const uint8_t *r[8];
+    for (int l = 0; l < 8; l++) r[l] = src + (ptrdiff_t)(l < rows ? l : rows - 1) * stride + span_lo;
+    __m128i *col = (__m128i *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
+    __m128i *pair = col + span + 1;
+    int x = 0;
+    for (; x + 16 <= span; x += 16) columns16(r, x, col + x);
+    for (; x < span; x++) {
+        int16_t v[8];
+        for (int l = 0; l < 8; l++) v[l] = r[l][x];
+        memcpy(&col[x], v, sizeof v);
+    }
+    col[span] = col[span - 1];
+    // Pixel pairs (x, x + 1) of rows 0–3 and of rows 4–7, for pmaddwd.
+    for (x = 0; x < span; x++) {
+        pair[2 * x] = _mm_unpacklo_epi16(col[x], col[x + 1]);
+        pair[2 * x + 1] = _mm_unpackhi_epi16(col[x], col[x + 1]);
+    }
+    const __m128i *w = (const __m128i *)weights;
+    int j = 0;
+    for (; j < outs; j += 4) {
+        __m128 top[4], bottom[4];
+        int n = outs - j < 4 ? outs - j : 4;
+        for (int t = 0; t < 4; t++) {
+            int jj = j + (t < n ? t : n - 1);
+            const __m128i *p = pair + 2 * (first[jj] - span_lo);
+            const __m128i *wj = w + (ptrdiff_t)jj * max_pairs * 2;
+            __m128i ha = _mm_setzero_si128(), la = ha, hb = ha, lb = ha;
+            for (int m = 0; m < pairs[jj]; m++) {
+                __m128i a = p[4 * m], b = p[4 * m + 1], wh = wj[2 * m], wl = wj[2 * m + 1];
+                ha = _mm_add_epi32(ha, _mm_madd_epi16(a, wh));
+                la = _mm_add_epi32(la, _mm_madd_epi16(a, wl));
+                hb = _mm_add_epi32(hb, _mm_madd_epi16(b, wh));
+                lb = _mm_add_epi32(lb, _mm_madd_epi16(b, wl));
+            }
+            top[t] = finish(ha, la);
+            bottom[t] = finish(hb, lb);
+        }
+        // Four outputs of four rows each, turned into four rows of four outputs.
+        _MM_TRANSPOSE4_PS(top[0], top[1], top[2], top[3]);
+        _MM_TRANSPOSE4_PS(bottom[0], bottom[1], bottom[2], bottom[3]);
+        for (int l = 0; l < rows; l++) {
+            __m128 v = l < 4 ? top[l] : bottom[l - 4];
+            float *o = dst + (ptrdiff_t)l * dst_stride + j;
+            if (n == 4) {
+                _mm_storeu_ps(o, v);
+            } else {
+                float tmp[4];
+                _mm_storeu_ps(tmp, v);
+                memcpy(o, tmp, (size_t)n * sizeof(float));
+            }
+        }
+    }
+}
