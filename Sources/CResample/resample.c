@@ -1,6 +1,6 @@
-// Pillow's horizontal 8-bit bicubic pass (ImagingResampleHorizontal_8bpc) for eight rows at a time, in its
-// own integer arithmetic: no rounding of ours to check. Baseline SSE2: the sums of pixel pairs times
-// 16-bit halves of the 22-bit weights (pmaddwd), recombined exactly in 32 bits.
+// Pillow's 8-bit bicubic passes (ImagingResampleHorizontal_8bpc, ImagingResampleVertical_8bpc) in its own
+// integer arithmetic: no rounding of ours to check. Baseline SSE2: the sums of pixel pairs times 16-bit
+// halves of the 22-bit weights (pmaddwd), recombined exactly in 32 bits.
 #include "CResample.h"
 
 #include <emmintrin.h>
@@ -39,16 +39,21 @@ static inline void columns16(const uint8_t *const r[8], int x, __m128i *out) {
     }
 }
 
-/// Pillow's clip8 of the exact sums (hi part, lo part) of four rows, as floats.
-static inline __m128 finish(__m128i h, __m128i l) {
+/// Pillow's (1 << 21) + Σ shifted down by 22, from the sums (hi part, lo part) of four lanes; not yet clipped.
+static inline __m128i shifted(__m128i h, __m128i l) {
     __m128i s = _mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(h, 11), l), _mm_set1_epi32(1 << 21));
-    __m128 v = _mm_cvtepi32_ps(_mm_srai_epi32(s, 22));
+    return _mm_srai_epi32(s, 22);
+}
+
+/// … clipped to 0…255, as floats.
+static inline __m128 clipped(__m128i h, __m128i l) {
+    __m128 v = _mm_cvtepi32_ps(shifted(h, l));
     return _mm_min_ps(_mm_max_ps(v, _mm_setzero_ps()), _mm_set1_ps(255));
 }
 
 void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int span_lo, int span,
                             int outs, const int32_t *first, const int32_t *pairs, const int16_t *weights,
-                            int max_pairs, void *scratch, float *dst, ptrdiff_t dst_stride) {
+                            int max_pairs, void *scratch, int16_t *dst, ptrdiff_t pitch) {
     const uint8_t *r[8];
     for (int l = 0; l < 8; l++) r[l] = src + (ptrdiff_t)(l < rows ? l : rows - 1) * stride + span_lo;
     __m128i *col = (__m128i *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
@@ -67,8 +72,8 @@ void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int 
         pair[2 * x + 1] = _mm_unpackhi_epi16(col[x], col[x + 1]);
     }
     const __m128i *w = (const __m128i *)weights;
-    int j = 0;
-    for (; j < outs; j += 4) {
+    const __m128i low = _mm_setzero_si128(), high = _mm_set1_epi16(255);
+    for (int j = 0; j < outs; j += 4) {
         __m128 top[4], bottom[4];
         int n = outs - j < 4 ? outs - j : 4;
         for (int t = 0; t < 4; t++) {
@@ -83,22 +88,53 @@ void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int 
                 hb = _mm_add_epi32(hb, _mm_madd_epi16(b, wh));
                 lb = _mm_add_epi32(lb, _mm_madd_epi16(b, wl));
             }
-            top[t] = finish(ha, la);
-            bottom[t] = finish(hb, lb);
+            top[t] = _mm_castsi128_ps(shifted(ha, la));
+            bottom[t] = _mm_castsi128_ps(shifted(hb, lb));
         }
-        // Four outputs of four rows each, turned into four rows of four outputs.
+        // Four outputs of four rows each, turned into four rows of four outputs (32-bit lanes moved as floats).
         _MM_TRANSPOSE4_PS(top[0], top[1], top[2], top[3]);
         _MM_TRANSPOSE4_PS(bottom[0], bottom[1], bottom[2], bottom[3]);
         for (int l = 0; l < rows; l++) {
-            __m128 v = l < 4 ? top[l] : bottom[l - 4];
-            float *o = dst + (ptrdiff_t)l * dst_stride + j;
+            __m128i v = _mm_castps_si128(l < 4 ? top[l] : bottom[l - 4]);
+            v = _mm_packs_epi32(v, v);
+            v = _mm_min_epi16(_mm_max_epi16(v, low), high);
+            int16_t *o = dst + (ptrdiff_t)l * pitch + j;
             if (n == 4) {
-                _mm_storeu_ps(o, v);
+                _mm_storel_epi64((__m128i *)o, v);
             } else {
-                float tmp[4];
-                _mm_storeu_ps(tmp, v);
-                memcpy(o, tmp, (size_t)n * sizeof(float));
+                int16_t tmp[8];
+                _mm_storeu_si128((__m128i *)tmp, v);
+                memcpy(o, tmp, (size_t)n * sizeof(int16_t));
             }
+        }
+    }
+}
+
+void merclip_resample_columns(const int16_t *temp, ptrdiff_t pitch, int rows, int first, int pairs,
+                              const int16_t *weights, int width, float *out) {
+    const __m128i *w = (const __m128i *)weights;
+    for (int x = 0; x < width; x += 8) {
+        __m128i ha = _mm_setzero_si128(), la = ha, hb = ha, lb = ha;
+        for (int m = 0; m < pairs; m++) {
+            // The second row of a last pair may lie past the rows: its weight is zero.
+            int r0 = first + 2 * m, r1 = r0 + 1 < rows ? r0 + 1 : r0;
+            __m128i a = _mm_loadu_si128((const __m128i *)(temp + (ptrdiff_t)r0 * pitch + x));
+            __m128i b = _mm_loadu_si128((const __m128i *)(temp + (ptrdiff_t)r1 * pitch + x));
+            __m128i lo = _mm_unpacklo_epi16(a, b), hi = _mm_unpackhi_epi16(a, b), wh = w[2 * m], wl = w[2 * m + 1];
+            ha = _mm_add_epi32(ha, _mm_madd_epi16(lo, wh));
+            la = _mm_add_epi32(la, _mm_madd_epi16(lo, wl));
+            hb = _mm_add_epi32(hb, _mm_madd_epi16(hi, wh));
+            lb = _mm_add_epi32(lb, _mm_madd_epi16(hi, wl));
+        }
+        __m128 v0 = clipped(ha, la), v1 = clipped(hb, lb);
+        if (x + 8 <= width) {
+            _mm_storeu_ps(out + x, v0);
+            _mm_storeu_ps(out + x + 4, v1);
+        } else {
+            float tmp[8];
+            _mm_storeu_ps(tmp, v0);
+            _mm_storeu_ps(tmp + 4, v1);
+            memcpy(out + x, tmp, (size_t)(width - x) * sizeof(float));
         }
     }
 }

@@ -99,7 +99,7 @@ final class FrameConverter {
             }
             guard converted > 0 else { throw MediaError(.corrupt, input: input, reason: "cannot convert a picture to RGB") }
         }
-        if s.temp.count < resampler.rows.count * size { s.temp = [Float](repeating: 0, count: resampler.rows.count * size) }
+        if s.temp.count < resampler.rows.count * resampler.pitch { s.temp = [Int16](repeating: 0, count: resampler.rows.count * resampler.pitch) }
         if s.columns.count < 2 * kx.span.count + 8 { s.columns = [SIMD8<Float>](repeating: .zero, count: 2 * kx.span.count + 8) }
         let block = size * size
         try s.full.withUnsafeBufferPointer { full in

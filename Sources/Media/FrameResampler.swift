@@ -24,9 +24,10 @@ struct ChannelView {
 
 /// Pillow's `Image.resize(BICUBIC)` on an 8-bit channel (horizontal pass into 8 bits, rounded and clipped,
 /// then vertical pass), for the kept outputs of `across` (display columns) and `down` (display rows) only.
-/// Every value equals Pillow's: sums are formed in Float (8 lanes of rows or columns at a time), and the
-/// rare sums within 1/256 of a rounding boundary, where Float's rounding could matter, are recomputed in
-/// Pillow's integer arithmetic.
+/// Every value equals Pillow's: both passes run in Pillow's own integers (CResample) where the picture's
+/// rows run left to right in memory; otherwise (turned pictures, packed RGB) the horizontal sums are formed
+/// in Float, 8 rows at a time, and the rare sums within 1/256 of a rounding boundary, where Float's rounding
+/// could matter, are recomputed in Pillow's integer arithmetic.
 struct FrameResampler {
     /// Float sums are off the exact ones by less than 1e-3 (products of values ≤ 255 and weights exact in
     /// Float, |weights| summing to under 1.3, rounding errors of 2^-24 relative per product and per
@@ -39,9 +40,12 @@ struct FrameResampler {
     /// Rows of the picture the vertical pass reads (the horizontal pass computes only those).
     var rows: Range<Int> { down.span }
 
+    /// Values between the passes per row of `temp` (the kept columns, padded to a multiple of 8).
+    var pitch: Int { (across.keep.count + 7) & ~7 }
+
     /// Resizes `src` into `out` (kept rows × kept columns, row-major) as `transform(v)` of each 8-bit
-    /// result v. `temp` holds rows.count × across.keep.count floats, `columns` at least 2 · across.span.count + 8 vectors.
-    func resample(_ src: ChannelView, temp: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<SIMD8<Float>>,
+    /// result v. `temp` holds rows.count × pitch values, `columns` at least 2 · across.span.count + 8 vectors.
+    func resample(_ src: ChannelView, temp: UnsafeMutablePointer<Int16>, columns: UnsafeMutablePointer<SIMD8<Float>>,
                   into out: UnsafeMutablePointer<Float>, transform: (SIMD8<Float>) -> SIMD8<Float>) {
         horizontal(src, temp: temp, columns: columns)
         vertical(temp, into: out, transform: transform)
@@ -49,8 +53,8 @@ struct FrameResampler {
 
     /// The horizontal pass for the rows `rows`, 8 rows at a time: each source column of those rows is
     /// gathered once into a vector, then every kept output is a sum of its columns times its weights.
-    private func horizontal(_ src: ChannelView, temp: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<SIMD8<Float>>) {
-        let k = across, outs = k.keep.count, span = k.span, taps = k.taps
+    private func horizontal(_ src: ChannelView, temp: UnsafeMutablePointer<Int16>, columns: UnsafeMutablePointer<SIMD8<Float>>) {
+        let k = across, outs = k.keep.count, span = k.span, taps = k.taps, pitch = pitch
         let rowRange = rows
         if src.dx == 1, !span.isEmpty {
             // Rows run left to right in memory: Pillow's integer arithmetic itself, in C (CResample).
@@ -62,7 +66,7 @@ struct FrameResampler {
                     let n = min(8, rowRange.upperBound - y)
                     merclip_resample_rows8(src.base + y * src.dy, src.dy, Int32(n), Int32(span.lowerBound), Int32(span.count),
                                            Int32(outs), first.baseAddress, pairs.baseAddress, w.baseAddress, Int32(k.maxPairs),
-                                           UnsafeMutableRawPointer(columns), temp + (y - rowRange.lowerBound) * outs, outs)
+                                           UnsafeMutableRawPointer(columns), temp + (y - rowRange.lowerBound) * pitch, pitch)
                     y += 8
                 }
             }
@@ -94,11 +98,10 @@ struct FrameResampler {
                         }
                         tile[j - j0] = v.value
                     }
-                    let dst = temp + row0 * outs + j0
-                    if m == 8, n == 8 {
-                        Self.transpose(tile, into: dst, stride: outs)
-                    } else {
-                        for jj in 0..<m { for l in 0..<n { dst[l * outs + jj] = tile[jj][l] } }
+                    let dst = temp + row0 * pitch + j0
+                    for jj in 0..<m {
+                        let v = SIMD8<Int16>(truncatingIfNeeded: SIMD8<Int32>(tile[jj]))
+                        for l in 0..<n { dst[l * pitch + jj] = v[l] }
                     }
                     j0 += 8
                 }
@@ -171,27 +174,6 @@ struct FrameResampler {
         return (a.0 + a.1) + (a.2 + a.3)
     }
 
-    /// Stores 8 vectors of 8 rows (one per column) as 8 rows of 8 columns, `stride` floats apart.
-    @inline(__always)
-    static func transpose(_ c: UnsafeMutablePointer<SIMD8<Float>>, into dst: UnsafeMutablePointer<Float>, stride: Int) {
-        transpose4(c[0].lowHalf, c[1].lowHalf, c[2].lowHalf, c[3].lowHalf, dst, stride)
-        transpose4(c[4].lowHalf, c[5].lowHalf, c[6].lowHalf, c[7].lowHalf, dst + 4, stride)
-        transpose4(c[0].highHalf, c[1].highHalf, c[2].highHalf, c[3].highHalf, dst + 4 * stride, stride)
-        transpose4(c[4].highHalf, c[5].highHalf, c[6].highHalf, c[7].highHalf, dst + 4 * stride + 4, stride)
-    }
-
-    /// Four columns a…d of 4 rows stored as 4 rows of 4 columns.
-    @inline(__always)
-    static func transpose4(_ a: SIMD4<Float>, _ b: SIMD4<Float>, _ c: SIMD4<Float>, _ d: SIMD4<Float>,
-                           _ dst: UnsafeMutablePointer<Float>, _ stride: Int) {
-        let t0 = SIMD4(a[0], b[0], a[1], b[1]), t1 = SIMD4(c[0], d[0], c[1], d[1])
-        let t2 = SIMD4(a[2], b[2], a[3], b[3]), t3 = SIMD4(c[2], d[2], c[3], d[3])
-        UnsafeMutableRawPointer(dst).storeBytes(of: SIMD4(t0[0], t0[1], t1[0], t1[1]), as: SIMD4<Float>.self)
-        UnsafeMutableRawPointer(dst + stride).storeBytes(of: SIMD4(t0[2], t0[3], t1[2], t1[3]), as: SIMD4<Float>.self)
-        UnsafeMutableRawPointer(dst + 2 * stride).storeBytes(of: SIMD4(t2[0], t2[1], t3[0], t3[1]), as: SIMD4<Float>.self)
-        UnsafeMutableRawPointer(dst + 3 * stride).storeBytes(of: SIMD4(t2[2], t2[3], t3[2], t3[3]), as: SIMD4<Float>.self)
-    }
-
     /// Four columns from the quads of rows 0–3 and 4–7.
     @inline(__always) static func store(_ top: SIMD16<UInt8>, _ bottom: SIMD16<UInt8>, _ out: UnsafeMutablePointer<SIMD8<Float>>) {
         let e = lo32(top, bottom), f = hi32(top, bottom)
@@ -235,52 +217,26 @@ struct FrameResampler {
         return SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: b))
     }
 
-    /// The vertical pass over the horizontal pass's rows, 8 columns at a time.
-    private func vertical(_ temp: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
+    /// The vertical pass over the horizontal pass's rows, in Pillow's integers (CResample), then `transform`.
+    private func vertical(_ temp: UnsafeMutablePointer<Int16>, into out: UnsafeMutablePointer<Float>,
                           transform: (SIMD8<Float>) -> SIMD8<Float>) {
-        let k = down, width = across.keep.count, taps = k.taps, row0 = rows.lowerBound
-        k.weights.withUnsafeBufferPointer { w in
+        let k = down, width = across.keep.count, row0 = rows.lowerBound
+        k.pairWeights.withUnsafeBufferPointer { w in
             for j in 0..<k.keep.count {
-                let top = temp + (k.first[j] - row0) * width
-                let wj = w.baseAddress! + j * taps
-                let n = k.count[j]
+                let o = out + j * width
+                merclip_resample_columns(temp, pitch, Int32(rows.count), Int32(k.first[j] - row0), k.pairs[j],
+                                         w.baseAddress! + j * k.maxPairs * 16, Int32(width), o)
                 var x = 0
-                while x < width {
-                    let lanes = min(8, width - x)
-                    var acc = SIMD8<Float>()
-                    if lanes == 8 {
-                        // Four sums in turn, so that the additions do not wait on each other.
-                        var a = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
-                        var d = 0
-                        while d + 3 < n {
-                            a.0 += UnsafeRawPointer(top + d * width + x).loadUnaligned(as: SIMD8<Float>.self) * wj[d]
-                            a.1 += UnsafeRawPointer(top + (d + 1) * width + x).loadUnaligned(as: SIMD8<Float>.self) * wj[d + 1]
-                            a.2 += UnsafeRawPointer(top + (d + 2) * width + x).loadUnaligned(as: SIMD8<Float>.self) * wj[d + 2]
-                            a.3 += UnsafeRawPointer(top + (d + 3) * width + x).loadUnaligned(as: SIMD8<Float>.self) * wj[d + 3]
-                            d += 4
-                        }
-                        while d < n {
-                            a.0 += UnsafeRawPointer(top + d * width + x).loadUnaligned(as: SIMD8<Float>.self) * wj[d]
-                            d += 1
-                        }
-                        acc = (a.0 + a.1) + (a.2 + a.3)
-                    } else {
-                        for d in 0..<n {
-                            var v = SIMD8<Float>()
-                            for l in 0..<lanes { v[l] = top[d * width + x + l] }
-                            acc += v * wj[d]
-                        }
-                    }
-                    var v = Self.round(acc)
-                    if v.ambiguous {
-                        for l in 0..<lanes {
-                            let col = x + l
-                            v.value[l] = k.exact(j) { Int32(temp[($0 - row0) * width + col]) }
-                        }
-                    }
-                    let t = transform(v.value)
-                    for l in 0..<lanes { out[j * width + x + l] = t[l] }
+                while x + 8 <= width {
+                    let p = UnsafeMutableRawPointer(o + x)
+                    p.storeBytes(of: transform(p.loadUnaligned(as: SIMD8<Float>.self)), as: SIMD8<Float>.self)
                     x += 8
+                }
+                if x < width {
+                    var v = SIMD8<Float>()
+                    for l in 0..<(width - x) { v[l] = o[x + l] }
+                    let t = transform(v)
+                    for l in 0..<(width - x) { o[x + l] = t[l] }
                 }
             }
         }

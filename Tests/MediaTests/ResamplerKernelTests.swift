@@ -31,7 +31,7 @@ struct ResamplerKernelTests {
         let r = FrameResampler(across: BicubicKernel(inSize: w, outSize: ow, keep: keepX),
                                down: BicubicKernel(inSize: h, outSize: oh, keep: keepY))
         func run(_ view: ChannelView) -> [Float] {
-            var temp = [Float](repeating: 0, count: r.rows.count * keepX.count)
+            var temp = [Int16](repeating: 0, count: r.rows.count * r.pitch)
             var columns = [SIMD8<Float>](repeating: .zero, count: 2 * r.across.span.count + 8)
             var out = [Float](repeating: -1, count: keepX.count * keepY.count)
             temp.withUnsafeMutableBufferPointer { t in columns.withUnsafeMutableBufferPointer { c in out.withUnsafeMutableBufferPointer { o in

@@ -7,7 +7,7 @@ import Foundation
 final class Scalers: @unchecked Sendable {  // used by one converter at a time; the pool hands it over under its lock
     var toRGB: OpaquePointer?           // source → full-resolution planar GBR
     var full: [UInt8] = []              // its G, B and R planes
-    var temp: [Float] = []              // the horizontal pass's rows
+    var temp: [Int16] = []              // the horizontal pass's rows (8-bit values)
     var columns: [SIMD8<Float>] = []    // source columns of 8 rows
     private var kernels: [BicubicKernel?] = [nil, nil]  // across, down
 
