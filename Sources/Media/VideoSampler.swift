@@ -64,6 +64,9 @@ struct VideoSampler {
         let mayReadAhead = readAhead && !exhaustive
             && [AV_CODEC_ID_H264, AV_CODEC_ID_HEVC].contains(codec)
         var ahead: [Packet] = []
+        // Presentation times of the last packets read (a non-reference picture followed on screen by one of
+        // them before the next time is not shown then).
+        var recentPTS: [Double] = []
         var firstSent = Double.infinity
         format.seek(to: times[0], stream: streamIndex)
 
@@ -157,13 +160,14 @@ struct VideoSampler {
 
         /// Whether a picture presented at `t` is shown at none of the remaining times: it starts more than
         /// `skipMargin` before the first remaining time at or after it (so, at a constant frame rate, a later
-        /// picture is on screen by then). Pictures after the time being looked for count only once a
+        /// picture is on screen by then), or a packet already read is presented after it and no later than
+        /// that time (whatever the frame rate). Pictures after the time being looked for count only once a
         /// picture has been decoded (before that the first picture decoded stands in for earlier times).
         func unshown(_ t: Double) -> Bool {
             var k = next
             while k < times.count, times[k] < t { k += 1 }
-            guard k < times.count else { return false }
-            return t + skipMargin < times[k] && (k == next || (havePrevious && !justSeeked))
+            guard k < times.count, k == next || (havePrevious && !justSeeked) else { return false }
+            return t + skipMargin < times[k] || recentPTS.contains { $0 > t && $0 <= times[k] }
         }
 
         func drain() throws -> Bool {
@@ -241,6 +245,8 @@ struct VideoSampler {
             if pts != merclip_av_nopts_value() {
                 let end = Double(pts + max(packet.pointer.pointee.duration, 0)) * tb
                 lastPacketEnd = max(lastPacketEnd ?? end, end)
+                if recentPTS.count == 32 { recentPTS.removeFirst() }
+                recentPTS.append(Double(pts) * tb)
             }
             if mayReadAhead, !atEnd, pts != merclip_av_nopts_value(), packet.pointer.pointee.flags & AV_PKT_FLAG_KEY == 0,
                Double(pts) * tb > times[next], firstSent <= times[next], lastBeforeJump() {
