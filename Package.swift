@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Sinks"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "Tensor"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "CResample", "Tensor"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "TestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Kafka", "Sinks", "Model", "Tensor", "TestSupport",

@@ -3,8 +3,19 @@
 // halves of the 22-bit weights (pmaddwd), recombined exactly in 32 bits.
 #include "CResample.h"
 
-#include <emmintrin.h>
+#include <immintrin.h>
 #include <string.h>
+
+#define AVX2 __attribute__((target("avx2")))
+
+static int use_avx2 = -1;
+
+void merclip_resample_use_avx2(int on) { use_avx2 = on && __builtin_cpu_supports("avx2"); }
+
+int merclip_resample_avx2(void) {
+    if (use_avx2 < 0) use_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return use_avx2;
+}
 
 size_t merclip_resample_scratch_bytes(int span) {
     // The columns (span + 1, the last one repeated) and two pair vectors per column, plus alignment.
@@ -51,6 +62,20 @@ static inline __m128 clipped(__m128i h, __m128i l) {
     return _mm_min_ps(_mm_max_ps(v, _mm_setzero_ps()), _mm_set1_ps(255));
 }
 
+/// The sums of one output for rows 0–7 with 256-bit pmaddwd: a pixel pair's rows 0–3 and 4–7 lie side by side.
+AVX2 static void sums8_avx2(const __m128i *p, const __m128i *w, int pairs, __m128i *ha, __m128i *la, __m128i *hb, __m128i *lb) {
+    __m256i h = _mm256_setzero_si256(), l = h;
+    for (int m = 0; m < pairs; m++) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(p + 4 * m));
+        h = _mm256_add_epi32(h, _mm256_madd_epi16(a, _mm256_broadcastsi128_si256(w[2 * m])));
+        l = _mm256_add_epi32(l, _mm256_madd_epi16(a, _mm256_broadcastsi128_si256(w[2 * m + 1])));
+    }
+    *ha = _mm256_castsi256_si128(h);
+    *hb = _mm256_extracti128_si256(h, 1);
+    *la = _mm256_castsi256_si128(l);
+    *lb = _mm256_extracti128_si256(l, 1);
+}
+
 void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int span_lo, int span,
                             int outs, const int32_t *first, const int32_t *pairs, const int16_t *weights,
                             int max_pairs, void *scratch, int16_t *dst, ptrdiff_t pitch) {
@@ -73,6 +98,7 @@ void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int 
     }
     const __m128i *w = (const __m128i *)weights;
     const __m128i low = _mm_setzero_si128(), high = _mm_set1_epi16(255);
+    const int avx2 = merclip_resample_avx2();
     for (int j = 0; j < outs; j += 4) {
         __m128 top[4], bottom[4];
         int n = outs - j < 4 ? outs - j : 4;
@@ -80,13 +106,18 @@ void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int 
             int jj = j + (t < n ? t : n - 1);
             const __m128i *p = pair + 2 * (first[jj] - span_lo);
             const __m128i *wj = w + (ptrdiff_t)jj * max_pairs * 2;
-            __m128i ha = _mm_setzero_si128(), la = ha, hb = ha, lb = ha;
-            for (int m = 0; m < pairs[jj]; m++) {
-                __m128i a = p[4 * m], b = p[4 * m + 1], wh = wj[2 * m], wl = wj[2 * m + 1];
-                ha = _mm_add_epi32(ha, _mm_madd_epi16(a, wh));
-                la = _mm_add_epi32(la, _mm_madd_epi16(a, wl));
-                hb = _mm_add_epi32(hb, _mm_madd_epi16(b, wh));
-                lb = _mm_add_epi32(lb, _mm_madd_epi16(b, wl));
+            __m128i ha, la, hb, lb;
+            if (avx2) {
+                sums8_avx2(p, wj, pairs[jj], &ha, &la, &hb, &lb);
+            } else {
+                ha = _mm_setzero_si128(), la = ha, hb = ha, lb = ha;
+                for (int m = 0; m < pairs[jj]; m++) {
+                    __m128i a = p[4 * m], b = p[4 * m + 1], wh = wj[2 * m], wl = wj[2 * m + 1];
+                    ha = _mm_add_epi32(ha, _mm_madd_epi16(a, wh));
+                    la = _mm_add_epi32(la, _mm_madd_epi16(a, wl));
+                    hb = _mm_add_epi32(hb, _mm_madd_epi16(b, wh));
+                    lb = _mm_add_epi32(lb, _mm_madd_epi16(b, wl));
+                }
             }
             top[t] = _mm_castsi128_ps(shifted(ha, la));
             bottom[t] = _mm_castsi128_ps(shifted(hb, lb));
@@ -110,10 +141,41 @@ void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int 
     }
 }
 
+/// Columns x … x + 15 of the vertical pass with 256-bit pmaddwd, from column `x`; returns where it stopped.
+AVX2 static int columns16_avx2(const int16_t *temp, ptrdiff_t pitch, int rows, int first, int pairs,
+                               const __m128i *w, int width, float *out) {
+    int x = 0;
+    const __m256 zero = _mm256_setzero_ps(), top = _mm256_set1_ps(255);
+    for (; x + 16 <= width; x += 16) {
+        __m256i h0 = _mm256_setzero_si256(), l0 = h0, h1 = h0, l1 = h0;
+        for (int m = 0; m < pairs; m++) {
+            int r0 = first + 2 * m, r1 = r0 + 1 < rows ? r0 + 1 : r0;
+            __m256i a = _mm256_loadu_si256((const __m256i *)(temp + (ptrdiff_t)r0 * pitch + x));
+            __m256i b = _mm256_loadu_si256((const __m256i *)(temp + (ptrdiff_t)r1 * pitch + x));
+            // Within each 128-bit half: columns 0–3 (+8) in lo, 4–7 (+8) in hi.
+            __m256i lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b);
+            __m256i wh = _mm256_broadcastsi128_si256(w[2 * m]), wl = _mm256_broadcastsi128_si256(w[2 * m + 1]);
+            h0 = _mm256_add_epi32(h0, _mm256_madd_epi16(lo, wh));
+            l0 = _mm256_add_epi32(l0, _mm256_madd_epi16(lo, wl));
+            h1 = _mm256_add_epi32(h1, _mm256_madd_epi16(hi, wh));
+            l1 = _mm256_add_epi32(l1, _mm256_madd_epi16(hi, wl));
+        }
+        const __m256i half = _mm256_set1_epi32(1 << 21);
+        __m256i s0 = _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(h0, 11), l0), half), 22);
+        __m256i s1 = _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(h1, 11), l1), half), 22);
+        __m256 v0 = _mm256_min_ps(_mm256_max_ps(_mm256_cvtepi32_ps(s0), zero), top);
+        __m256 v1 = _mm256_min_ps(_mm256_max_ps(_mm256_cvtepi32_ps(s1), zero), top);
+        _mm256_storeu_ps(out + x, _mm256_permute2f128_ps(v0, v1, 0x20));
+        _mm256_storeu_ps(out + x + 8, _mm256_permute2f128_ps(v0, v1, 0x31));
+    }
+    return x;
+}
+
 void merclip_resample_columns(const int16_t *temp, ptrdiff_t pitch, int rows, int first, int pairs,
                               const int16_t *weights, int width, float *out) {
     const __m128i *w = (const __m128i *)weights;
-    for (int x = 0; x < width; x += 8) {
+    int x0 = merclip_resample_avx2() ? columns16_avx2(temp, pitch, rows, first, pairs, w, width, out) : 0;
+    for (int x = x0; x < width; x += 8) {
         __m128i ha = _mm_setzero_si128(), la = ha, hb = ha, lb = ha;
         for (int m = 0; m < pairs; m++) {
             // The second row of a last pair may lie past the rows: its weight is zero.

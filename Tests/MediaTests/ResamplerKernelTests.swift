@@ -1,5 +1,6 @@
-// The integer horizontal pass (CResample, rows left to right in memory) against the Float path with its
-// exact fallback (pixels a byte apart: every other byte) and against Pillow's arithmetic done naively.
+// The integer passes (CResample, rows left to right in memory; AVX2 and SSE2) against the Float horizontal
+// pass with its exact fallback (pixels a byte apart: every other byte) and Pillow's arithmetic done naively.
+import CResample
 @testable import Media
 import Testing
 
@@ -43,6 +44,14 @@ struct ResamplerKernelTests {
         let upright = px.withUnsafeBufferPointer {
             run(ChannelView(stored: $0.baseAddress!, step: 1, stride: w, width: w, height: h, rotation: 0))
         }
+        // The SSE2 kernels where AVX2 was used (the same values either way, so other tests running meanwhile
+        // are not disturbed).
+        let avx2 = merclip_resample_avx2() != 0
+        merclip_resample_use_avx2(0)
+        let sse2 = px.withUnsafeBufferPointer {
+            run(ChannelView(stored: $0.baseAddress!, step: 1, stride: w, width: w, height: h, rotation: 0))
+        }
+        merclip_resample_use_avx2(1)
         let apart = spaced.withUnsafeBufferPointer {
             run(ChannelView(stored: $0.baseAddress!, step: 2, stride: 2 * w, width: w, height: h, rotation: 0))
         }
@@ -53,5 +62,7 @@ struct ResamplerKernelTests {
         }
         #expect(upright.count == reference.count && differences(upright).isEmpty, "\(w)×\(h) → \(ow)×\(oh), integer kernel: \(differences(upright))")
         #expect(apart.count == reference.count && differences(apart).isEmpty, "\(w)×\(h) → \(ow)×\(oh), Float path: \(differences(apart))")
+        #expect(sse2.count == reference.count && differences(sse2).isEmpty,
+                "\(w)×\(h) → \(ow)×\(oh), integer kernel on SSE2 (AVX2 otherwise: \(avx2)): \(differences(sse2))")
     }
 }

@@ -1,9 +1,14 @@
-// CResample: Pillow's two 8-bit bicubic passes in its own integer arithmetic (SSE2).
+// CResample: Pillow's two 8-bit bicubic passes in its own integer arithmetic (SSE2, AVX2 where the CPU has it).
 #ifndef MERCLIP_CRESAMPLE_H
 #define MERCLIP_CRESAMPLE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/// Whether the passes use AVX2 (where the CPU has it; the same values as with SSE2).
+int merclip_resample_avx2(void);
+/// Turns AVX2 off (0) or back on where the CPU has it (1).
+void merclip_resample_use_avx2(int on);
 
 /// Bytes of scratch `merclip_resample_rows8` needs for `span` source columns (16-byte aligned).
 size_t merclip_resample_scratch_bytes(int span);
