@@ -51,94 +51,69 @@ struct FrameResampler {
         vertical(temp, into: out, transform: transform)
     }
 
-    /// The horizontal pass for the rows `rows`, 8 rows at a time: each source column of those rows is
-    /// gathered once into a vector, then every kept output is a sum of its columns times its weights.
+    /// Calls `body` with each block of up to 8 of `rows`: its first row and its row count.
+    private func blocks(_ body: (Int, Int) -> Void) {
+        var y = rows.lowerBound
+        while y < rows.upperBound {
+            body(y, min(8, rows.upperBound - y))
+            y += 8
+        }
+    }
+
+    /// The horizontal pass for the rows `rows`, 8 rows at a time.
     private func horizontal(_ src: ChannelView, temp: UnsafeMutablePointer<Int16>, columns: UnsafeMutablePointer<SIMD8<Float>>) {
-        let k = across, outs = k.keep.count, span = k.span, taps = k.taps, pitch = pitch
-        let rowRange = rows
-        if src.dx == 1, !span.isEmpty {
+        let k = across, outs = k.keep.count, span = k.span, pitch = pitch, row0 = rows.lowerBound
+        guard !span.isEmpty else { return }
+        if src.dx == 1 {
             // Rows run left to right in memory: Pillow's integer arithmetic itself, in C (CResample).
             k.pairWeights.withUnsafeBufferPointer { w in
-            k.first32.withUnsafeBufferPointer { first in
-            k.pairs.withUnsafeBufferPointer { pairs in
-                var y = rowRange.lowerBound
-                while y < rowRange.upperBound {
-                    let n = min(8, rowRange.upperBound - y)
-                    merclip_resample_rows8(src.base + y * src.dy, src.dy, Int32(n), Int32(span.lowerBound), Int32(span.count),
-                                           Int32(outs), first.baseAddress, pairs.baseAddress, w.baseAddress, Int32(k.maxPairs),
-                                           UnsafeMutableRawPointer(columns), temp + (y - rowRange.lowerBound) * pitch, pitch)
-                    y += 8
-                }
-            }
-            }
-            }
-            return
-        }
-        k.weights.withUnsafeBufferPointer { w in
-        k.first.withUnsafeBufferPointer { first in
-        k.count.withUnsafeBufferPointer { count in
-            var y = rowRange.lowerBound
-            while y < rowRange.upperBound {
-                let n = min(8, rowRange.upperBound - y)
-                Self.gather(src, rows: y, count: n, span: span, into: columns)
-                let row0 = y - rowRange.lowerBound
-                let tile = columns + span.count
-                var j0 = 0
-                while j0 < outs {
-                    let m = min(8, outs - j0)
-                    for j in j0..<(j0 + m) {
-                        let c = columns + (first[j] - span.lowerBound)
-                        let wj = w.baseAddress! + j * taps
-                        var v = Self.round(Self.dot(c, wj, count[j]))
-                        if v.ambiguous {
-                            for l in 0..<n {
-                                let yy = y + l
-                                v.value[l] = k.exact(j) { Int32(src.at($0, yy)) }
-                            }
+                k.first32.withUnsafeBufferPointer { first in
+                    k.pairs.withUnsafeBufferPointer { pairs in
+                        blocks { y, n in
+                            merclip_resample_rows8(src.base + y * src.dy, src.dy, Int32(n), Int32(span.lowerBound), Int32(span.count),
+                                                   Int32(outs), first.baseAddress, pairs.baseAddress, w.baseAddress, Int32(k.maxPairs),
+                                                   UnsafeMutableRawPointer(columns), temp + (y - row0) * pitch, pitch)
                         }
-                        tile[j - j0] = v.value
                     }
-                    let dst = temp + row0 * pitch + j0
-                    for jj in 0..<m {
-                        let v = SIMD8<Int16>(truncatingIfNeeded: SIMD8<Int32>(tile[jj]))
-                        for l in 0..<n { dst[l * pitch + jj] = v[l] }
-                    }
-                    j0 += 8
                 }
-                y += 8
             }
+        } else {
+            horizontalFloats(src, temp: temp, columns: columns)
         }
-        }
+    }
+
+    /// The horizontal pass in Float for other layouts: each source column of a block's rows is gathered once
+    /// into a vector, then every kept output is a sum of its columns times its weights.
+    private func horizontalFloats(_ src: ChannelView, temp: UnsafeMutablePointer<Int16>, columns: UnsafeMutablePointer<SIMD8<Float>>) {
+        let k = across, outs = k.keep.count, span = k.span, taps = k.taps, pitch = pitch, row0 = rows.lowerBound
+        k.weights.withUnsafeBufferPointer { w in
+            blocks { y, n in
+                Self.gather(src, rows: y, count: n, span: span, into: columns)
+                for j in 0..<outs {
+                    let c = columns + (k.first[j] - span.lowerBound)
+                    var v = Self.round(Self.dot(c, w.baseAddress! + j * taps, k.count[j]))
+                    if v.ambiguous {
+                        for l in 0..<n {
+                            let yy = y + l
+                            v.value[l] = k.exact(j) { Int32(src.at($0, yy)) }
+                        }
+                    }
+                    let q = SIMD8<Int16>(truncatingIfNeeded: SIMD8<Int32>(v.value))
+                    for l in 0..<n { temp[(y - row0 + l) * pitch + j] = q[l] }
+                }
+            }
         }
     }
 
     /// Column vectors of 8 rows from `y` (the last row repeated when fewer than 8 remain) for the source
-    /// columns `span`: by 8×16 byte transposes when rows run left to right in memory, by direct 8-byte loads
-    /// when columns do (pictures turned 90°), one byte at a time otherwise.
+    /// columns `span`: by direct 8-byte loads when columns run down in memory (pictures turned 90°), one byte
+    /// at a time otherwise.
     @inline(__always)
     static func gather(_ src: ChannelView, rows y: Int, count n: Int, span: Range<Int>,
                        into columns: UnsafeMutablePointer<SIMD8<Float>>) {
         let dx = src.dx, dy = src.dy
         var x = span.lowerBound
-        if n == 8, dx == 1 {
-            let p = src.base + y * dy
-            while x + 16 <= span.upperBound {
-                let q = UnsafeRawPointer(p + x)
-                let r0 = q.loadUnaligned(as: SIMD16<UInt8>.self), r1 = (q + dy).loadUnaligned(as: SIMD16<UInt8>.self)
-                let r2 = (q + 2 * dy).loadUnaligned(as: SIMD16<UInt8>.self), r3 = (q + 3 * dy).loadUnaligned(as: SIMD16<UInt8>.self)
-                let r4 = (q + 4 * dy).loadUnaligned(as: SIMD16<UInt8>.self), r5 = (q + 5 * dy).loadUnaligned(as: SIMD16<UInt8>.self)
-                let r6 = (q + 6 * dy).loadUnaligned(as: SIMD16<UInt8>.self), r7 = (q + 7 * dy).loadUnaligned(as: SIMD16<UInt8>.self)
-                // Bytes of row pairs, then 16-bit units of row quads, then 32-bit units: two columns per vector.
-                let a01 = lo8(r0, r1), b01 = hi8(r0, r1), a23 = lo8(r2, r3), b23 = hi8(r2, r3)
-                let a45 = lo8(r4, r5), b45 = hi8(r4, r5), a67 = lo8(r6, r7), b67 = hi8(r6, r7)
-                let out = columns + (x - span.lowerBound)
-                store(lo16(a01, a23), lo16(a45, a67), out)
-                store(hi16(a01, a23), hi16(a45, a67), out + 4)
-                store(lo16(b01, b23), lo16(b45, b67), out + 8)
-                store(hi16(b01, b23), hi16(b45, b67), out + 12)
-                x += 16
-            }
-        } else if n == 8, dy == 1 {
+        if n == 8, dy == 1 {
             while x < span.upperBound {
                 let q = UnsafeRawPointer(src.base + x * dx + y)
                 let b = q.loadUnaligned(as: SIMD8<UInt8>.self)
@@ -172,49 +147,6 @@ struct FrameResampler {
             d += 1
         }
         return (a.0 + a.1) + (a.2 + a.3)
-    }
-
-    /// Four columns from the quads of rows 0–3 and 4–7.
-    @inline(__always) static func store(_ top: SIMD16<UInt8>, _ bottom: SIMD16<UInt8>, _ out: UnsafeMutablePointer<SIMD8<Float>>) {
-        let e = lo32(top, bottom), f = hi32(top, bottom)
-        out[0] = floats(e, 0)
-        out[1] = floats(e, 8)
-        out[2] = floats(f, 0)
-        out[3] = floats(f, 8)
-    }
-
-    @inline(__always) static func lo8(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
-        SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
-    }
-
-    @inline(__always) static func hi8(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
-        SIMD16(a[8], b[8], a[9], b[9], a[10], b[10], a[11], b[11], a[12], b[12], a[13], b[13], a[14], b[14], a[15], b[15])
-    }
-
-    @inline(__always) static func lo16(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
-        let x = unsafeBitCast(a, to: SIMD8<UInt16>.self), y = unsafeBitCast(b, to: SIMD8<UInt16>.self)
-        return unsafeBitCast(SIMD8(x[0], y[0], x[1], y[1], x[2], y[2], x[3], y[3]), to: SIMD16<UInt8>.self)
-    }
-
-    @inline(__always) static func hi16(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
-        let x = unsafeBitCast(a, to: SIMD8<UInt16>.self), y = unsafeBitCast(b, to: SIMD8<UInt16>.self)
-        return unsafeBitCast(SIMD8(x[4], y[4], x[5], y[5], x[6], y[6], x[7], y[7]), to: SIMD16<UInt8>.self)
-    }
-
-    @inline(__always) static func lo32(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
-        let x = unsafeBitCast(a, to: SIMD4<UInt32>.self), y = unsafeBitCast(b, to: SIMD4<UInt32>.self)
-        return unsafeBitCast(SIMD4(x[0], y[0], x[1], y[1]), to: SIMD16<UInt8>.self)
-    }
-
-    @inline(__always) static func hi32(_ a: SIMD16<UInt8>, _ b: SIMD16<UInt8>) -> SIMD16<UInt8> {
-        let x = unsafeBitCast(a, to: SIMD4<UInt32>.self), y = unsafeBitCast(b, to: SIMD4<UInt32>.self)
-        return unsafeBitCast(SIMD4(x[2], y[2], x[3], y[3]), to: SIMD16<UInt8>.self)
-    }
-
-    /// Bytes `from`…`from + 7` of `v` as floats.
-    @inline(__always) static func floats(_ v: SIMD16<UInt8>, _ from: Int) -> SIMD8<Float> {
-        let b = SIMD8<UInt8>(v[from], v[from + 1], v[from + 2], v[from + 3], v[from + 4], v[from + 5], v[from + 6], v[from + 7])
-        return SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: b))
     }
 
     /// The vertical pass over the horizontal pass's rows, in Pillow's integers (CResample), then `transform`.
