@@ -33,20 +33,34 @@ extension Kernels {
         let slice = kernel.scratch(qLen: qLen, kvLen: kvLen, headDim: headDim)
         let owned = scratch == nil ? Scratch(capacity: workers * slice) : nil
         let buffer = (scratch ?? owned!).reserve(workers * slice)
+        /// Pair p's query, key, value and output blocks and its key count.
+        func block(_ p: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) {
+            let b = p / heads, h = p % heads
+            return (q + b * qLen * ldq + h * headDim, k + b * (kvStride ?? kvLen * ldk) + h * headDim,
+                    v + b * (kvStride ?? kvLen * ldv) + h * headDim, out + b * qLen * ldo + h * headDim,
+                    min(keyLengths?[b] ?? kvLen, kvLen))
+        }
         let run = { (w: Int) in
             let scores = buffer + w * slice
             var p = w
             while p < pairs {
-                let b = p / heads, h = p % heads
-                let n = min(keyLengths?[b] ?? kvLen, kvLen)
-                let qp = q + b * qLen * ldq + h * headDim
-                let kp = k + b * (kvStride ?? kvLen * ldk) + h * headDim
-                let vp = v + b * (kvStride ?? kvLen * ldv) + h * headDim
-                let op = out + b * qLen * ldo + h * headDim
+                let (qp, kp, vp, op, n) = block(p)
                 if n <= 0 {
                     for i in 0..<qLen { for j in 0..<headDim { op[i * ldo + j] = 0 } }
                 } else if kernel == .avx2 {
-                    ck_attention(qp, ldq, kp, ldk, vp, ldv, op, ldo, qLen, n, headDim, scale, causal ? 1 : 0, scores)
+                    if p + workers < pairs {
+                        // the next block's rows come into L2 while this one computes
+                        let (nq, nk, nv, _, nn) = block(p + workers)
+                        var next: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?) = (nq, nk, nv)
+                        withUnsafePointer(to: &next) {
+                            $0.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: 3) {
+                                ck_attention(qp, ldq, kp, ldk, vp, ldv, op, ldo, qLen, n, headDim, scale, causal ? 1 : 0,
+                                             scores, $0, max(nn, 0))
+                            }
+                        }
+                    } else {
+                        ck_attention(qp, ldq, kp, ldk, vp, ldv, op, ldo, qLen, n, headDim, scale, causal ? 1 : 0, scores, nil, 0)
+                    }
                 } else {
                     sgemm(transB: true, m: qLen, n: n, k: headDim, alpha: scale, a: qp, lda: ldq,
                           b: kp, ldb: ldk, beta: 0, c: scores, ldc: n)

@@ -11,9 +11,12 @@ long ck_attention_scratch(long qLen, long n, long headDim);
 
 /* One (sequence, head) block of scaled dot-product attention, all of it in `scratch`:
    out[i, :] = softmax_j(scale * q[i, :] . k[j, :]) v[j, :] over keys j < n (and j <= i when causal).
-   Rows of q, k, v and out are headDim floats apart by ldq, ldk, ldv, ldo; headDim is a multiple of 8; n >= 1. */
+   Rows of q, k, v and out are headDim floats apart by ldq, ldk, ldv, ldo; headDim is a multiple of 8; n >= 1.
+   `next` (or NULL): the q, k and v of the block to run next (same leading dimensions, qLen queries, nextKeys keys),
+   fetched into L2 while this one computes. */
 void ck_attention(const float *q, long ldq, const float *k, long ldk, const float *v, long ldv, float *out, long ldo,
-                  long qLen, long n, long headDim, float scale, int causal, float *scratch);
+                  long qLen, long n, long headDim, float scale, int causal, float *scratch,
+                  const float *const *next, long nextKeys);
 
 /* Smallest and largest value of x [rows, cols] (leading dimension ld) into *lo and *hi (+inf / -inf when empty). */
 void ck_range(const float *x, long rows, long cols, long ld, float *lo, float *hi);
