@@ -37,7 +37,8 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
 
-        // AVX2 kernels (attention blocks), compiled for AVX2 function by function and chosen at run time.
+        // AVX2 kernels (attention blocks, the int8 activation passes), compiled for AVX2 function by function
+        // and chosen at run time (CPUID); empty stubs off x86.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),

@@ -1,7 +1,9 @@
-/* Scaled dot-product attention for one (sequence, head) block on AVX2 + FMA: kᵀ packed once, the scores of
-   6 queries × 16 keys per register block, the masked softmax on the scores while they are in L1, then
-   probabilities · v in 6 × 16 blocks. */
+/* Scaled dot-product attention for one (sequence, head) block on AVX2 + FMA: kᵀ packed once (8 × 8
+   transposes), the scores of 6 queries × 16 keys per register block, the masked softmax on the scores while
+   they are in L1, then probabilities · v in 6 × 16 blocks; the next block's rows are prefetched meanwhile. */
 #include "ckernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #include <immintrin.h>
 
@@ -173,3 +175,15 @@ AVX2 void ck_attention(const float *q, long ldq, const float *k, long ldk, const
     case 1: attend_rows(q, ldq, kt, lds, v, ldv, out, ldo, i, n, hd, scale, causal, s, 1); break;
     }
 }
+
+#else
+/* not x86: ck_has_avx2_fma() says no, and the kernels are never called */
+int ck_has_avx2_fma(void) { return 0; }
+long ck_attention_scratch(long qLen, long n, long headDim) { (void)qLen; (void)n; (void)headDim; return 1; }
+void ck_attention(const float *q, long ldq, const float *k, long ldk, const float *v, long ldv, float *out, long ldo,
+                  long qLen, long n, long hd, float scale, int causal, float *scratch,
+                  const float *const *next, long nextKeys) {
+    (void)q; (void)ldq; (void)k; (void)ldk; (void)v; (void)ldv; (void)out; (void)ldo; (void)qLen; (void)n; (void)hd;
+    (void)scale; (void)causal; (void)scratch; (void)next; (void)nextKeys;
+}
+#endif

@@ -1,6 +1,8 @@
 /* The int8 path's activation passes on AVX2: the tensor's range, then u8 = round(x / scale + zero), 32 values
    a time (Swift's SIMD code runs them at SSE width and converts lanes one by one). */
 #include "ckernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include <math.h>
 
@@ -52,3 +54,13 @@ AVX2 void ck_quantize_u8(const float *x, long rows, long cols, long ld, float in
         }
     }
 }
+
+#else
+/* not x86: ck_has_avx2_fma() says no, and these are never called */
+void ck_range(const float *x, long rows, long cols, long ld, float *lo, float *hi) {
+    (void)x; (void)rows; (void)cols; (void)ld; *lo = 0; *hi = 0;
+}
+void ck_quantize_u8(const float *x, long rows, long cols, long ld, float inv, float zero, unsigned char *out) {
+    (void)x; (void)rows; (void)cols; (void)ld; (void)inv; (void)zero; (void)out;
+}
+#endif
