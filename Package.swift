@@ -2,7 +2,7 @@
 // merclip: a Kafka stream processor that scores emotion and sentiment with MER-CLIP.
 //
 // Layers, bottom up:
-//   C*        system libraries (librdkafka, OpenBLAS, oneDNN, FFmpeg, libsndfile, libpq)
+//   C*        system libraries (librdkafka, OpenBLAS, oneDNN, FFmpeg, libsndfile, libpq); CKernels: AVX2 kernels
 //   Tensor    float tensors, GEMM backends (OpenBLAS, oneDNN) and ops
 //   Model     safetensors, CLIP encoders, BPE tokenizer, MER-CLIP
 //   Media     demux/decode segments into frames, spectrograms and transcripts
@@ -37,7 +37,10 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
 
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL"],
+        // AVX2 kernels (attention blocks, the int8 activation passes), compiled for AVX2 function by function
+        // and chosen at run time (CPUID); empty stubs off x86.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Model", dependencies: ["Tensor"]),
         // Optimised in debug builds too: the frame resampler's vector code is ~100× slower unoptimised.

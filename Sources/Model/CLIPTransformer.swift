@@ -5,7 +5,7 @@ import Tensor
 
 /// Buffers one encoder pass reuses for every layer.
 final class EncoderWorkspace {
-    let h = Scratch(), qkv = Scratch(), f = Scratch()
+    let h = Scratch(), qkv = Scratch(), f = Scratch(), scores = Scratch()
     let x = Scratch(), cols = Scratch(), patches = Scratch(), pooled = Scratch()
 }
 
@@ -71,7 +71,7 @@ struct CLIPTransformer: Sendable {
                 let ld = len * d
                 Kernels.attention(q: qkv, ldq: len * 3 * d, k: qkv + d, ldk: 3 * d, v: qkv + 2 * d, ldv: 3 * d, out: h, ldo: d,
                               batch: seqs, qLen: 1, kvLen: len, heads: heads, headDim: hd, scale: scale,
-                              kvStride: len * 3 * d)
+                              kvStride: len * 3 * d, scratch: ws.scores)
                 l.wo.apply(h, rows: seqs, bias: l.bo.pointer, out: x,
                            accumulate: true, ldc: ld)
                 Kernels.layerNorm(x, rows: seqs, width: d, gamma: l.ln2w.pointer, beta: l.ln2b.pointer, eps: eps, out: h, ldx: ld)
@@ -81,7 +81,8 @@ struct CLIPTransformer: Sendable {
                 break
             }
             Kernels.attention(q: qkv, ldq: 3 * d, k: qkv + d, ldk: 3 * d, v: qkv + 2 * d, ldv: 3 * d, out: h, ldo: d,
-                          batch: seqs, qLen: len, kvLen: len, heads: heads, headDim: hd, scale: scale, causal: causal)
+                          batch: seqs, qLen: len, kvLen: len, heads: heads, headDim: hd, scale: scale, causal: causal,
+                          scratch: ws.scores)
             l.wo.apply(h, rows: m, bias: l.bo.pointer, out: x, accumulate: true)
             Kernels.layerNorm(x, rows: m, width: d, gamma: l.ln2w.pointer, beta: l.ln2b.pointer, eps: eps, out: h)
             l.w1.apply(h, rows: m, bias: l.b1.pointer, out: f, activation: act)

@@ -62,7 +62,7 @@ public struct CrossModalDecoder: Sendable {
     /// Buffers one forward pass reuses for every layer.
     private final class Workspace {
         let z = Scratch(), zb = Scratch(), x = Scratch(), y = Scratch(), v = Scratch(), q = Scratch(), att = Scratch()
-        let kv = Scratch(), h = Scratch()
+        let kv = Scratch(), h = Scratch(), scores = Scratch()
     }
 
     /// Z [B, d] (after the final LayerNorm) for queries z0 [d] and, per layer (fusion order), each segment's
@@ -104,7 +104,8 @@ public struct CrossModalDecoder: Sendable {
         l.caQ.apply(y, rows: n, bias: l.caB.pointer, out: q)
         l.caKV.apply(x, rows: n * tmax, bias: l.caB.pointer + d, out: kv)
         Kernels.attention(q: q, ldq: d, k: kv, ldk: 2 * d, v: kv + d, ldv: 2 * d, out: att, ldo: d, batch: n, qLen: 1,
-                      kvLen: tmax, heads: heads, headDim: hd, scale: 1 / Float(hd).squareRoot(), keyLengths: lengths)
+                      kvLen: tmax, heads: heads, headDim: hd, scale: 1 / Float(hd).squareRoot(), keyLengths: lengths,
+                      scratch: ws.scores)
         l.caOut.apply(att, rows: n, bias: l.caOutB.pointer, out: z, accumulate: true)
         // feed-forward
         Kernels.layerNorm(z, rows: n, width: d, gamma: l.n3w.pointer, beta: l.n3b.pointer, eps: eps, out: y)

@@ -27,12 +27,15 @@ public struct ComputeMode: Sendable, Hashable, CustomStringConvertible {
 
     /// fp32 on oneDNN where its kernels use AVX2 or better (faster than OpenBLAS over the whole model: bias,
     /// activation and residual fused into the products, one thread pool), else OpenBLAS. When OpenBLAS runs
-    /// generic kernels on such a CPU that is logged too, with the fix (the attention products run on OpenBLAS).
+    /// generic kernels on such a CPU that is logged too, with the fix (attention blocks the AVX2 kernel does not
+    /// run go to OpenBLAS).
     public static var defaultFP32: ComputeMode {
         let vector = OneDNN.isa.hasPrefix("avx2") || OneDNN.isa.hasPrefix("avx512")
         if BLAS.isGenericCore && vector {
+            let slow = AttentionKernel.hasAVX2
+                ? "fp32 on OpenBLAS and attention heads whose width is not a multiple of 8 run" : "the attention products run"
             EngineLog.once("OpenBLAS runs its generic \(BLAS.coreName) kernels on this CPU (oneDNN sees \(OneDNN.isa)): "
-                + "the attention products run at SSE speed. Set OPENBLAS_CORETYPE (e.g. Haswell, SkylakeX) "
+                + "\(slow) at SSE speed. Set OPENBLAS_CORETYPE (e.g. Haswell, SkylakeX) "
                 + "or install an OpenBLAS that knows this CPU.")
         }
         return vector ? ComputeMode(.fp32, .onednn) : .reference

@@ -1,6 +1,12 @@
 // Conversions for the reduced-precision products: int8 weights per output channel, activations to u8 per
-// tensor (dynamic scale and zero point) and to bf16; 8 lanes at a time, rows in parallel.
+// tensor (dynamic scale and zero point) and to bf16; rows in parallel, on the AVX2 kernels (CKernels) where
+// the CPU has them, else 8 lanes at a time in Swift.
+import CKernels
+
 enum Quantize {
+    /// The activation passes run on CKernels' AVX2 code.
+    static let avx2 = ck_has_avx2_fma() != 0
+
     /// w [n, k] → q with w ≈ scale[row] · q, |q| ≤ levels (63 leaves headroom for CPUs whose int8 dot
     /// product sums pairs in 16 bits), and each row's Σ q.
     static func weightsS8(_ w: UnsafePointer<Float>, n: Int, k: Int, levels: Int) -> (values: [Int8], scale: [Float], columnSum: [Float]) {
@@ -31,6 +37,12 @@ enum Quantize {
         let scale = high > low ? (high - low) / 255 : 1
         let zero = min(max((-low / scale).rounded(), 0), 255)
         let inv = 1 / scale
+        if avx2 {
+            Parallel.forRanges(rows, cost: cols * 2) { r in
+                ck_quantize_u8(x + r.lowerBound * ld, r.count, cols, ld, inv, zero, out + r.lowerBound * cols)
+            }
+            return (scale, Int32(zero))
+        }
         Parallel.forRanges(rows, cost: cols * 2) { r in
             let vinv = SIMD8<Float>(repeating: inv), vzero = SIMD8<Float>(repeating: zero + 12_582_912)
             let top = SIMD8<Float>(repeating: 255 + 12_582_912), bottom = SIMD8<Float>(repeating: 12_582_912)
@@ -61,9 +73,16 @@ enum Quantize {
         let found = UnsafeMutablePointer<(Float, Float)>.allocate(capacity: parts)
         defer { found.deallocate() }
         let body = { (c: Int) in
+            let first = rows * c / parts, last = rows * (c + 1) / parts
+            if avx2 {
+                var l = Float.infinity, h = -Float.infinity
+                ck_range(x + first * ld, last - first, cols, ld, &l, &h)
+                found[c] = (l, h)
+                return
+            }
             var lo = SIMD8<Float>(repeating: .infinity), hi = SIMD8<Float>(repeating: -.infinity)
             var l = Float.infinity, h = -Float.infinity
-            for i in (rows * c / parts)..<(rows * (c + 1) / parts) {
+            for i in first..<last {
                 let src = UnsafeRawPointer(x + i * ld)
                 var j = 0
                 while j + 8 <= cols {
