@@ -2,7 +2,8 @@
 // merclip: a Kafka stream processor that scores emotion and sentiment with MER-CLIP.
 //
 // Layers, bottom up:
-//   C*        system libraries (librdkafka, OpenBLAS, oneDNN, FFmpeg, libsndfile, libpq); CKernels: AVX2 kernels
+//   C*        system libraries (librdkafka, OpenBLAS, oneDNN, FFmpeg, libsndfile, libpq); CKernels (attention,
+//             quantisation) and CResample (the frame resize): vector kernels in C
 //   Tensor    float tensors, GEMM backends (OpenBLAS, oneDNN) and ops
 //   Model     safetensors, CLIP encoders, BPE tokenizer, MER-CLIP
 //   Media     demux/decode segments into frames, spectrograms and transcripts
