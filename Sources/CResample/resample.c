@@ -3,8 +3,10 @@
 // halves of the 22-bit weights (pmaddwd), recombined exactly in 32 bits.
 #include "CResample.h"
 
-#include <immintrin.h>
 #include <string.h>
+
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(MERCLIP_RESAMPLE_SCALAR)
+#include <immintrin.h>
 
 #define AVX2 __attribute__((target("avx2")))
 
@@ -17,10 +19,6 @@ int merclip_resample_avx2(void) {
     return use_avx2;
 }
 
-size_t merclip_resample_scratch_bytes(int span) {
-    // The columns (span + 1, the last one repeated) and two pair vectors per column, plus alignment.
-    return (size_t)(span + 1) * 16 + (size_t)span * 32 + 16;
-}
 
 /// The 8×16 bytes of rows r[0…7] from column x, as 16 vectors of 8 int16 (one per column, row l in lane l).
 static inline void columns16(const uint8_t *const r[8], int x, __m128i *out) {
@@ -81,6 +79,7 @@ void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int 
                             int max_pairs, void *scratch, int16_t *dst, ptrdiff_t pitch) {
     const uint8_t *r[8];
     for (int l = 0; l < 8; l++) r[l] = src + (ptrdiff_t)(l < rows ? l : rows - 1) * stride + span_lo;
+    // The columns (span + 1, the last one repeated), then two pair vectors per column.
     __m128i *col = (__m128i *)(((uintptr_t)scratch + 15) & ~(uintptr_t)15);
     __m128i *pair = col + span + 1;
     int x = 0;
@@ -200,3 +199,44 @@ void merclip_resample_columns(const int16_t *temp, ptrdiff_t pitch, int rows, in
         }
     }
 }
+
+#else
+
+// Other CPUs: the same integer arithmetic one value at a time.
+
+int merclip_resample_avx2(void) { return 0; }
+
+void merclip_resample_use_avx2(int on) { (void)on; }
+
+/// Pillow's clip8 of (1 << 21) + Σ over the pairs of `weights` (hi·2048 + lo) times value(i) for i from `first`.
+static inline int16_t pillow(const int16_t *w, int pairs, const uint8_t *row, int first, int last,
+                             const int16_t *column, ptrdiff_t pitch, int rows) {
+    int32_t ss = 1 << 21;
+    for (int m = 0; m < pairs; m++) {
+        for (int t = 0; t < 2; t++) {
+            int i = first + 2 * m + t;
+            int32_t weight = (int32_t)w[m * 16 + t] * 2048 + w[m * 16 + 8 + t];
+            int32_t v = row ? row[i <= last ? i : last] : column[(ptrdiff_t)(i < rows ? i : rows - 1) * pitch];
+            ss += v * weight;
+        }
+    }
+    ss >>= 22;
+    return (int16_t)(ss < 0 ? 0 : ss > 255 ? 255 : ss);
+}
+
+void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int span_lo, int span,
+                            int outs, const int32_t *first, const int32_t *pairs, const int16_t *weights,
+                            int max_pairs, void *scratch, int16_t *dst, ptrdiff_t pitch) {
+    (void)scratch;
+    for (int l = 0; l < rows; l++)
+        for (int j = 0; j < outs; j++)
+            dst[l * pitch + j] = pillow(weights + (ptrdiff_t)j * max_pairs * 16, pairs[j], src + (ptrdiff_t)l * stride,
+                                        first[j], span_lo + span - 1, NULL, 0, 0);
+}
+
+void merclip_resample_columns(const int16_t *temp, ptrdiff_t pitch, int rows, int first, int pairs,
+                              const int16_t *weights, int width, float *out) {
+    for (int x = 0; x < width; x++) out[x] = pillow(weights, pairs, NULL, first, 0, temp + x, pitch, rows);
+}
+
+#endif

@@ -10,9 +10,6 @@ int merclip_resample_avx2(void);
 /// Turns AVX2 off (0) or back on where the CPU has it (1).
 void merclip_resample_use_avx2(int on);
 
-/// Bytes of scratch `merclip_resample_rows8` needs for `span` source columns (16-byte aligned).
-size_t merclip_resample_scratch_bytes(int span);
-
 /// Weights: per output, pairs of inputs, each as 8 int16 of (hi₀, hi₁) repeated, then 8 of (lo₀, lo₁),
 /// where Pillow's 22-bit weight is hi·2048 + lo, 0 ≤ lo < 2048 (a pair's second weight is zero past the
 /// inputs the output reads). Results are Pillow's clip8((1 << 21) + Σ input·weight).
@@ -20,7 +17,8 @@ size_t merclip_resample_scratch_bytes(int span);
 /// The horizontal pass for one block of up to 8 rows: row l is `src + min(l, rows − 1) * stride`, its pixel x
 /// at byte x (one channel, left to right). Output j reads pixels from `first[j]` in `pairs[j]` pairs with
 /// the weights at `weights + j * max_pairs * 16`, all inside `span_lo … span_lo + span − 1` except the
-/// second of a last pair. Results go to `dst[l * pitch + j]` for l < rows, j < outs.
+/// second of a last pair. Results go to `dst[l * pitch + j]` for l < rows, j < outs. `scratch` holds at
+/// least 48 · span + 32 bytes.
 void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int span_lo, int span,
                             int outs, const int32_t *first, const int32_t *pairs, const int16_t *weights,
                             int max_pairs, void *scratch, int16_t *dst, ptrdiff_t pitch);
