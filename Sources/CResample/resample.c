@@ -19,7 +19,6 @@ int merclip_resample_avx2(void) {
     return use_avx2;
 }
 
-
 /// The 8×16 bytes of rows r[0…7] from column x, as 16 vectors of 8 int16 (one per column, row l in lane l).
 static inline void columns16(const uint8_t *const r[8], int x, __m128i *out) {
     __m128i a0 = _mm_loadu_si128((const __m128i *)(r[0] + x)), a1 = _mm_loadu_si128((const __m128i *)(r[1] + x));
@@ -140,11 +139,17 @@ void merclip_resample_rows8(const uint8_t *src, ptrdiff_t stride, int rows, int 
     }
 }
 
-/// Columns x … x + 15 of the vertical pass with 256-bit pmaddwd, from column `x`; returns where it stopped.
+/// `clipped` for eight lanes.
+AVX2 static inline __m256 clipped256(__m256i h, __m256i l) {
+    __m256i s = _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(h, 11), l), _mm256_set1_epi32(1 << 21));
+    __m256 v = _mm256_cvtepi32_ps(_mm256_srai_epi32(s, 22));
+    return _mm256_min_ps(_mm256_max_ps(v, _mm256_setzero_ps()), _mm256_set1_ps(255));
+}
+
+/// The vertical pass 16 columns at a time with 256-bit pmaddwd, from column 0; returns the first column left.
 AVX2 static int columns16_avx2(const int16_t *temp, ptrdiff_t pitch, int rows, int first, int pairs,
                                const __m128i *w, int width, float *out) {
     int x = 0;
-    const __m256 zero = _mm256_setzero_ps(), top = _mm256_set1_ps(255);
     for (; x + 16 <= width; x += 16) {
         __m256i h0 = _mm256_setzero_si256(), l0 = h0, h1 = h0, l1 = h0;
         for (int m = 0; m < pairs; m++) {
@@ -159,11 +164,7 @@ AVX2 static int columns16_avx2(const int16_t *temp, ptrdiff_t pitch, int rows, i
             h1 = _mm256_add_epi32(h1, _mm256_madd_epi16(hi, wh));
             l1 = _mm256_add_epi32(l1, _mm256_madd_epi16(hi, wl));
         }
-        const __m256i half = _mm256_set1_epi32(1 << 21);
-        __m256i s0 = _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(h0, 11), l0), half), 22);
-        __m256i s1 = _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(h1, 11), l1), half), 22);
-        __m256 v0 = _mm256_min_ps(_mm256_max_ps(_mm256_cvtepi32_ps(s0), zero), top);
-        __m256 v1 = _mm256_min_ps(_mm256_max_ps(_mm256_cvtepi32_ps(s1), zero), top);
+        __m256 v0 = clipped256(h0, l0), v1 = clipped256(h1, l1);
         _mm256_storeu_ps(out + x, _mm256_permute2f128_ps(v0, v1, 0x20));
         _mm256_storeu_ps(out + x + 8, _mm256_permute2f128_ps(v0, v1, 0x31));
     }

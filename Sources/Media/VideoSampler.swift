@@ -83,6 +83,14 @@ struct VideoSampler {
             lastConvertedTime = time
         }
 
+        /// Whether the sampler seeks forward for `times[k]`: the index has a keyframe (by presentation time,
+        /// `reorderMargin` before it) past every packet read so far.
+        func keyframeAhead(of k: Int) -> Bool {
+            guard k < times.count, !atEnd, !exhaustive, forwardSeeks < times.count, let read = lastPacketEnd,
+                  let key = format.indexedKeyframe(atOrBefore: times[k] - reorderMargin, stream: streamIndex) else { return false }
+            return key.seconds > read
+        }
+
         /// Handles one decoded frame; returns true to restart after a seek.
         func handle(_ f: UnsafeMutablePointer<AVFrame>) throws -> Bool {
             decoded += 1
@@ -121,9 +129,7 @@ struct VideoSampler {
             previousTime = t
             // Jump ahead when the index has a keyframe between what was read and the next time:
             // decoding from there is never more work than decoding on.
-            if next < times.count, !atEnd, !exhaustive, forwardSeeks < times.count, let read = lastPacketEnd,
-               let key = format.indexedKeyframe(atOrBefore: times[next] - reorderMargin, stream: streamIndex),
-               key.seconds > read {
+            if keyframeAhead(of: next), let read = lastPacketEnd {
                 // A failed seek leaves the position alone: go on decoding, and stop trying.
                 guard jump(read: read) else {
                     forwardSeeks = times.count
@@ -149,14 +155,9 @@ struct VideoSampler {
             return true
         }
 
-        /// Whether the next time is the last one, or the last before a jump: the time after it lies past an
-        /// indexed keyframe beyond what was read (the jump `handle` makes once the frame shown comes out).
-        func lastBeforeJump() -> Bool {
-            if next + 1 == times.count { return true }
-            guard forwardSeeks < times.count, let read = lastPacketEnd,
-                  let key = format.indexedKeyframe(atOrBefore: times[next + 1] - reorderMargin, stream: streamIndex) else { return false }
-            return key.seconds > read
-        }
+        /// Whether the next time is the last one, or the last before a jump (the one `handle` makes once the
+        /// frame shown then comes out).
+        func lastBeforeJump() -> Bool { next + 1 == times.count || keyframeAhead(of: next + 1) }
 
         /// Whether a picture presented at `t` is shown at none of the remaining times: it starts more than
         /// `skipMargin` before the first remaining time at or after it (so, at a constant frame rate, a later
@@ -203,13 +204,13 @@ struct VideoSampler {
         }
 
         /// The queued packets are not needed: drain the decoder, take its last frame for the time waited for,
-        /// and jump to the keyframe before the next time, if one is left; returns true to restart after that.
-        func dropAhead() throws -> Bool {
+        /// and jump to the keyframe before the next time, if one is left.
+        func dropAhead() throws {
             ahead.removeAll()
             let waited = times[next]
             avcodec_send_packet(dec, nil)
             // A frame presented after the time waited for can come out and make `handle` jump already.
-            if try drain() { return true }
+            if try drain() { return }
             guard havePrevious else {
                 throw MediaError(.corrupt, input: name, reason: "no picture decoded before \(String(format: "%.3f", waited)) s" + (errors > 0 ? ": \(ffDetail(lastError))" : ""))
             }
@@ -217,14 +218,12 @@ struct VideoSampler {
                 try pick(next, held.pointer, time: previousTime)
                 next += 1
             }
-            if next == times.count { return false }
             // The drained decoder takes no more packets until it is reset. A failed seek leaves the position
             // alone: reset, go on reading (the next time lies after a keyframe ahead), stop seeking forward.
-            if jump(read: lastPacketEnd) { return true }
+            if next == times.count || jump(read: lastPacketEnd) { return }
             avcodec_flush_buffers(dec)
             havePrevious = false
             forwardSeeks = times.count
-            return false
         }
 
         reading: while next < times.count {
@@ -253,7 +252,7 @@ struct VideoSampler {
                 let q = try Packet(input: name)
                 av_packet_move_ref(q.pointer, packet.pointer)
                 ahead.append(q)
-                if ahead.count > Int(dec.pointee.has_b_frames) + 1, try dropAhead() { continue reading }
+                if ahead.count > Int(dec.pointee.has_b_frames) + 1 { try dropAhead() }
                 continue
             }
             if !ahead.isEmpty {

@@ -31,8 +31,8 @@ extension Kernels {
         let small = kernel == .avx2 || qLen * kvLen * headDim <= 262_144
         let workers = small ? min(Parallel.width, pairs) : 1
         let slice = kernel.scratch(qLen: qLen, kvLen: kvLen, headDim: headDim)
-        let owned = scratch == nil ? Scratch(capacity: workers * slice) : nil
-        let buffer = (scratch ?? owned!).reserve(workers * slice)
+        let store = scratch ?? Scratch(capacity: workers * slice)
+        let buffer = store.reserve(workers * slice)
         /// Pair p's query, key, value and output blocks and its key count.
         func block(_ p: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) {
             let b = p / heads, h = p % heads
@@ -48,18 +48,14 @@ extension Kernels {
                 if n <= 0 {
                     for i in 0..<qLen { for j in 0..<headDim { op[i * ldo + j] = 0 } }
                 } else if kernel == .avx2 {
-                    if p + workers < pairs {
-                        // the next block's rows come into L2 while this one computes
-                        let (nq, nk, nv, _, nn) = block(p + workers)
-                        var next: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?) = (nq, nk, nv)
-                        withUnsafePointer(to: &next) {
-                            $0.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: 3) {
-                                ck_attention(qp, ldq, kp, ldk, vp, ldv, op, ldo, qLen, n, headDim, scale, causal ? 1 : 0,
-                                             scores, $0, max(nn, 0))
-                            }
+                    // the next block's rows come into L2 while this one computes
+                    let following = p + workers < pairs ? block(p + workers) : nil
+                    var next: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?) = (following?.0, following?.1, following?.2)
+                    withUnsafePointer(to: &next) {
+                        $0.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: 3) {
+                            ck_attention(qp, ldq, kp, ldk, vp, ldv, op, ldo, qLen, n, headDim, scale, causal ? 1 : 0,
+                                         scores, following == nil ? nil : $0, max(following?.4 ?? 0, 0))
                         }
-                    } else {
-                        ck_attention(qp, ldq, kp, ldk, vp, ldv, op, ldo, qLen, n, headDim, scale, causal ? 1 : 0, scores, nil, 0)
                     }
                 } else {
                     sgemm(transB: true, m: qLen, n: n, k: headDim, alpha: scale, a: qp, lda: ldq,
@@ -72,6 +68,7 @@ extension Kernels {
                 p += workers
             }
         }
-        if workers <= 1 { run(0) } else { Parallel.run(workers, run) }
+        // `store` owns `buffer`: it lives until the blocks are done.
+        withExtendedLifetime(store) { if workers <= 1 { run(0) } else { Parallel.run(workers, run) } }
     }
 }

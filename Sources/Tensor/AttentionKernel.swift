@@ -13,7 +13,7 @@ public enum AttentionKernel: String, Sendable, CaseIterable {
 
     /// The fastest kernel for blocks of `headDim` values on this CPU.
     public static func best(headDim: Int) -> AttentionKernel {
-        hasAVX2 && headDim % 8 == 0 ? .avx2 : .blas
+        AttentionKernel.avx2.runs(headDim: headDim) ? .avx2 : .blas
     }
 
     /// Whether this kernel runs blocks of `headDim` values here.
