@@ -17,9 +17,10 @@ public struct ComputeMode: Sendable, Hashable, CustomStringConvertible {
     /// fp32 on OpenBLAS: the portable reference.
     public static let reference = ComputeMode(.fp32, .openblas)
 
-    /// "int8 (oneDNN avx2)", "fp32 (OpenBLAS Haswell)".
+    /// "int8 (oneDNN avx512_core_vnni)", "int8 (AVX2 kernel; oneDNN avx2)", "fp32 (OpenBLAS Haswell)".
     public var description: String {
-        "\(precision.rawValue) (\(backend == .onednn ? "oneDNN \(OneDNN.isa)" : "OpenBLAS \(BLAS.coreName)"))"
+        let kernel = precision == .int8 && Int8Matmul.preferred ? "AVX2 kernel; " : ""
+        return "\(precision.rawValue) (\(backend == .onednn ? "\(kernel)oneDNN \(OneDNN.isa)" : "OpenBLAS \(BLAS.coreName)"))"
     }
 
     /// The fp32 mode of the same backend (label encoder and heads stay fp32 in every mode).

@@ -1,4 +1,4 @@
-/* Small AVX2 + FMA kernels (attention blocks, the int8 activation range and quantisation) the Swift code cannot express at that width (the package builds for baseline
+/* Small AVX2 + FMA kernels (attention blocks, the int8 product, activation range and quantisation) the Swift code cannot express at that width (the package builds for baseline
    x86-64): each is compiled for AVX2 alone and called only after ck_has_avx2_fma() said yes. */
 #ifndef MERCLIP_CKERNELS_H
 #define MERCLIP_CKERNELS_H
@@ -24,5 +24,23 @@ void ck_range(const float *x, long rows, long cols, long ld, float *lo, float *h
 /* out [rows, cols] (dense) = clamp(round(x * inv + zero), 0, 255) for x [rows, cols] (leading dimension ld),
    rounding to nearest even. */
 void ck_quantize_u8(const float *x, long rows, long cols, long ld, float inv, float zero, unsigned char *out);
+
+/* Per row i of x [rows, cols] (leading dimension ld): the row's range (with 0) in 127 steps, scale[i] and zero[i]
+   (an integer), and out [rows, cols] (dense) = clamp(round(x / scale[i] + zero[i]), 0, 127). */
+void ck_quantize_rows_u7(const float *x, long rows, long cols, long ld, unsigned char *out, float *scale, float *zero);
+
+/* Bytes ck_pack_s8 writes for a weight [n, k]. */
+long ck_pack_s8_bytes(long n, long k);
+
+/* Packs s8 weights w [n, k] (row-major, |w| <= 63; n a multiple of 16, k of 8) for ck_gemm_u8s8; `out` is
+   64-byte aligned. */
+void ck_pack_s8(const signed char *w, long n, long k, signed char *out);
+
+/* c[i, j] = act(rowScale[i] * colScale[j] * (a[i, :] . w[j, :] - rowZero[i] * colSum[j]) + bias[j]), added to c
+   when `accumulate`, for a [m, k] u8 (dense, values <= 127) and w packed by ck_pack_s8. bias may be NULL.
+   activation: 0 none, 1 relu, 2 quick_gelu, 3 gelu (erf), 4 gelu (tanh). */
+void ck_gemm_u8s8(const unsigned char *a, long m, const signed char *packed, long n, long k,
+                  const float *rowScale, const float *rowZero, const float *colScale, const float *colSum,
+                  const float *bias, int activation, int accumulate, float *c, long ldc);
 
 #endif
