@@ -3,7 +3,7 @@
 //
 // Layers, bottom up:
 //   C*        system libraries (librdkafka, OpenBLAS, oneDNN, FFmpeg, libsndfile, libpq); CKernels (attention,
-//             quantisation) and CResample (the frame resize): vector kernels in C
+//             the int8 product, quantisation) and CResample (the frame resize): vector kernels in C
 //   Tensor    float tensors, GEMM backends (OpenBLAS, oneDNN) and ops
 //   Model     safetensors, CLIP encoders, BPE tokenizer, MER-CLIP
 //   Media     demux/decode segments into frames, spectrograms and transcripts

@@ -9,7 +9,7 @@ public enum AttentionKernel: String, Sendable, CaseIterable {
     case blas = "OpenBLAS"
 
     /// True when this CPU runs the AVX2 + FMA kernels.
-    public static let hasAVX2 = ck_has_avx2_fma() != 0
+    public static var hasAVX2: Bool { VectorISA.avx2FMA }
 
     /// The fastest kernel for blocks of `headDim` values on this CPU.
     public static func best(headDim: Int) -> AttentionKernel {

@@ -20,7 +20,7 @@ final class Int8Matmul: @unchecked Sendable {
             EngineLog.once("MERCLIP_INT8_KERNEL=\(env) is neither avx2 nor onednn: int8 uses this CPU's default")
         }
         if env == "onednn" { return false }
-        return ck_has_avx2_fma() != 0 && OneDNN.isa == "avx2"
+        return VectorISA.avx2FMA && OneDNN.isa == "avx2"
     }()
 
     /// Shapes the kernel takes: out a multiple of 16, in a multiple of 8.

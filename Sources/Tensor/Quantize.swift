@@ -5,7 +5,7 @@ import CKernels
 
 enum Quantize {
     /// The activation passes run on CKernels' AVX2 code.
-    static let avx2 = ck_has_avx2_fma() != 0
+    static var avx2: Bool { VectorISA.avx2FMA }
 
     /// w [n, k] → q with w ≈ scale[row] · q, |q| ≤ levels (63 leaves headroom for CPUs whose int8 dot
     /// product sums pairs in 16 bits), and each row's Σ q.

@@ -1,0 +1,6 @@
+// Whether this CPU runs CKernels' AVX2 + FMA code (CPUID and XGETBV, asked once for every kernel).
+import CKernels
+
+enum VectorISA {
+    static let avx2FMA = ck_has_avx2_fma() != 0
+}
