@@ -12,8 +12,9 @@ final class Int8Matmul: @unchecked Sendable {
     private let weightScale: [Float], columnSum: [Float]
     private static let inputs = BufferPool()
 
-    /// On this CPU int8 runs here instead of oneDNN: AVX2 and FMA without VNNI or AVX-512 (where oneDNN's own
-    /// kernels are faster), unless `MERCLIP_INT8_KERNEL=onednn` asks for oneDNN.
+    /// On this CPU int8 runs here instead of oneDNN: AVX2 and FMA, and oneDNN finds nothing newer (with VNNI its
+    /// vpdpbusd does a 4-product dot in one instruction; AVX-512 doubles its width), unless
+    /// `MERCLIP_INT8_KERNEL=onednn` asks for oneDNN.
     static let preferred: Bool = {
         let env = ProcessInfo.processInfo.environment["MERCLIP_INT8_KERNEL"]?.lowercased()
         if let env, env != "onednn" && env != "avx2" {
