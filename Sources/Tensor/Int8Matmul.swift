@@ -40,7 +40,7 @@ final class Int8Matmul: @unchecked Sendable {
     deinit { packed.deallocate() }
 
     /// Bytes of the packed weights.
-    var bytes: Int { n * k }
+    var bytes: Int { ck_pack_s8_bytes(n, k) }
 
     /// y[rows, n] (leading dimension ldc) = act(x · Wᵀ + bias), or y += x · Wᵀ + bias when accumulating; rows
     /// split over the calling thread's share of the cores.

@@ -10,18 +10,19 @@ import Worker
 struct RebalanceTests {
     init() throws { try Assets.makeMedia() }
 
-    @Test("a worker joins mid-run: in-flight work is finished and committed or dropped unwritten; at most one batch is written twice")
+    @Test("a worker joins mid-run: in-flight work is finished and committed or dropped unwritten; per rebalance at most one batch and one segment per decode lane are written twice")
     func joinMidRun() throws {
         let broker = try Broker(partitions: 4)
         let db = try ScratchDatabase(migrated: true)
         let model = try Assets.model(version: "v1")
         try broker.produce((0..<48).map { goodEvent($0) })
-        let w1 = try WorkerProcess(broker: broker, db: db, model: model, name: "first", batchSize: 4)
+        let batch = 4
+        let w1 = try WorkerProcess(broker: broker, db: db, model: model, name: "first", batchSize: batch)
         defer { _ = w1.terminate() }
         try waitUntil("the first worker writing", seconds: 60) {
             try db.count("SELECT count(DISTINCT segment_id) FROM results") >= 4
         }
-        let w2 = try WorkerProcess(broker: broker, db: db, model: model, name: "second", batchSize: 4)
+        let w2 = try WorkerProcess(broker: broker, db: db, model: model, name: "second", batchSize: batch)
         defer { _ = w2.terminate() }
         do {
             try waitUntil("48 segments", seconds: 120) { try db.count("SELECT count(DISTINCT segment_id) FROM results") == 48 }
@@ -45,7 +46,7 @@ struct RebalanceTests {
         // Never the work in flight behind the batch, nor earlier batches left for the committer.
         // The second worker's join is one rebalance; a slow rejoin can make the group rebalance again.
         // The first worker is a member throughout, so each rebalance revokes its partitions once.
-        let rebalances = revokes.count, batch = 4
+        let rebalances = revokes.count
         // The lanes the first worker's CPU budget gave it (its log's "CPU budget … decode_lanes=N").
         let decodeLanes = w1.logText.split(separator: " ").first { $0.hasPrefix("decode_lanes=") }
             .flatMap { Int($0.dropFirst("decode_lanes=".count)) }
