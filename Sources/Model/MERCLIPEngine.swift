@@ -24,7 +24,7 @@ public final class MERCLIPEngine: Sendable {
     static func lanes(fromEnvironment raw: String?) -> Int? {
         guard let raw else { return nil }
         guard let n = Int(raw), n > 0 else {
-            EngineLog.once("MERCLIP_LANES=\(raw) is not a positive integer: the engine uses its default image lanes")
+            EngineLog.once("MERCLIP_LANES=\(raw) is not a positive integer: the engine uses its default image lanes", level: .warning)
             return nil
         }
         return n

@@ -37,7 +37,7 @@ public struct ComputeMode: Sendable, Hashable, CustomStringConvertible {
                 ? "fp32 on OpenBLAS and attention heads whose width is not a multiple of 8 run" : "the attention products run"
             EngineLog.once("OpenBLAS runs its generic \(BLAS.coreName) kernels on this CPU (oneDNN sees \(OneDNN.isa)): "
                 + "\(slow) at SSE speed. Set OPENBLAS_CORETYPE (e.g. Haswell, SkylakeX) "
-                + "or install an OpenBLAS that knows this CPU.")
+                + "or install an OpenBLAS that knows this CPU.", level: .warning)
         }
         return vector ? ComputeMode(.fp32, .onednn) : .reference
     }

@@ -1,26 +1,30 @@
-// Where the engine says what it chose (auto precision, backend fallbacks): stderr unless a caller redirects it.
+// Where the engine says what it chose (auto precision, backend fallbacks): stderr as "engine: ..." unless a caller
+// redirects it (the worker's structured log does, so every line it writes keeps the log format).
 import Foundation
 
 public enum EngineLog {
-    nonisolated(unsafe) private static var sinkValue: @Sendable (String) -> Void = { line in
+    /// How much a message matters: a choice the engine made, or something the operator should fix.
+    public enum Level: Sendable { case info, warning }
+
+    nonisolated(unsafe) private static var sinkValue: @Sendable (Level, String) -> Void = { _, line in
         FileHandle.standardError.write(Data("engine: \(line)\n".utf8))
     }
     nonisolated(unsafe) private static var said: Set<String> = []
     private static let lock = NSLock()
 
     /// Replaces the destination of the engine's messages (e.g. the worker's structured log, or a test).
-    public static func setSink(_ sink: @escaping @Sendable (String) -> Void) {
+    public static func setSink(_ sink: @escaping @Sendable (Level, String) -> Void) {
         lock.lock(); sinkValue = sink; lock.unlock()
     }
 
-    public static func say(_ line: String) {
+    public static func say(_ line: String, level: Level = .info) {
         lock.lock(); let sink = sinkValue; lock.unlock()
-        sink(line)
+        sink(level, line)
     }
 
     /// Says `line` the first time only.
-    public static func once(_ line: String) {
+    public static func once(_ line: String, level: Level = .info) {
         lock.lock(); let fresh = said.insert(line).inserted; lock.unlock()
-        if fresh { say(line) }
+        if fresh { say(line, level: level) }
     }
 }

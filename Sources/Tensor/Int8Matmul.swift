@@ -18,7 +18,7 @@ final class Int8Matmul: @unchecked Sendable {
     static let preferred: Bool = {
         let env = ProcessInfo.processInfo.environment["MERCLIP_INT8_KERNEL"]?.lowercased()
         if let env, env != "onednn" && env != "avx2" {
-            EngineLog.once("MERCLIP_INT8_KERNEL=\(env) is neither avx2 nor onednn: int8 uses this CPU's default")
+            EngineLog.once("MERCLIP_INT8_KERNEL=\(env) is neither avx2 nor onednn: int8 uses this CPU's default", level: .warning)
         }
         if env == "onednn" { return false }
         return VectorISA.avx2FMA && OneDNN.isa == "avx2"

@@ -1,6 +1,7 @@
 // LogSettings: the process-wide log format and level, and the one place log lines are written (stderr).
 import Foundation
 import Logging
+import Tensor
 
 public enum LogSettings {
     /// The format of every line written from now on (default text).
@@ -9,7 +10,7 @@ public enum LogSettings {
     public static var level: Logger.Level { state.lock.withLock { state.level } }
 
     /// Sets the format and level, and makes LogLineHandler swift-log's handler for every `Logger` made
-    /// afterwards (libraries' loggers included).
+    /// afterwards (libraries' loggers included); the engine's messages (EngineLog) become lines of component `engine`.
     public static func configure(format: LogFormat, level: Logger.Level) {
         let bootstrap = state.lock.withLock {
             state.format = format
@@ -17,7 +18,12 @@ public enum LogSettings {
             defer { state.bootstrapped = true }
             return !state.bootstrapped
         }
-        if bootstrap { LoggingSystem.bootstrap { LogLineHandler(label: $0) } }
+        guard bootstrap else { return }
+        LoggingSystem.bootstrap { LogLineHandler(label: $0) }
+        let engine = Logger(label: "engine")
+        EngineLog.setSink { level, line in
+            engine.log(level: level == .warning ? .warning : .info, "\(line)")
+        }
     }
 
     /// A level by name: trace, debug, info, notice, warn (or warning), error, critical.

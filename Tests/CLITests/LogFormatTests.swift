@@ -44,6 +44,21 @@ struct LogFormatTests {
         #expect(consuming?["level"] as? String == "info" && consuming?["component"] as? String == "worker")
     }
 
+    @Test("the engine's warnings are log lines too: generic OpenBLAS kernels (OPENBLAS_CORETYPE=Prescott) give one json warn line")
+    func engineWarning() throws {
+        let run = try runWorker(unreachableServices + ["--log-format", "json"], env: ["OPENBLAS_CORETYPE": "Prescott"],
+                                until: "Postgres does not answer")
+        var engine: [[String: Any]] = []
+        for line in run.lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object != nil, "not a JSON object: \(line)")
+            if let object, object["component"] as? String == "engine" { engine.append(object) }
+        }
+        let generic = engine.filter { ($0["message"] as? String)?.contains("generic Prescott kernels") == true }
+        #expect(generic.count == 1, "\(run.stderr)")
+        #expect(generic.first?["level"] as? String == "warn", "\(run.stderr)")
+    }
+
     @Test("the level and format come from MERCLIP_LOG_LEVEL and MERCLIP_LOG_FORMAT too; below the level nothing is written")
     func levelFromEnvironment() throws {
         let run = try runWorker(unreachableServices, env: ["MERCLIP_LOG_LEVEL": "warn", "MERCLIP_LOG_FORMAT": "json"],

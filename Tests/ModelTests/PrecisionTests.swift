@@ -33,8 +33,8 @@ import Tensor
     @Test func autoUsesTheModeItLogs() throws {
         final class Lines: @unchecked Sendable { var all: [String] = []; let lock = NSLock() }
         let lines = Lines()
-        EngineLog.setSink { l in lines.lock.lock(); lines.all.append(l); lines.lock.unlock() }
-        defer { EngineLog.setSink { FileHandle.standardError.write(Data("engine: \($0)\n".utf8)) } }
+        EngineLog.setSink { _, l in lines.lock.lock(); lines.all.append(l); lines.lock.unlock() }
+        defer { EngineLog.setSink { FileHandle.standardError.write(Data("engine: \($1)\n".utf8)) } }
         let m = try MERCLIPModel(directory: Fixtures.model("tiny-a", "merclip"), precision: .auto)
         let choice = try #require(m.autoChoice)
         #expect(choice.mode == m.compute)

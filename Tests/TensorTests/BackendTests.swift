@@ -90,8 +90,8 @@ private func run(_ mode: ComputeMode, _ x: [Float], rows: Int, _ w: Tensor, _ b:
     @Test func autoPicksTheFastestTimedModeAndSaysSo() throws {
         final class Lines: @unchecked Sendable { var all: [String] = []; let lock = NSLock() }
         let lines = Lines()
-        EngineLog.setSink { l in lines.lock.lock(); lines.all.append(l); lines.lock.unlock() }
-        defer { EngineLog.setSink { FileHandle.standardError.write(Data("engine: \($0)\n".utf8)) } }
+        EngineLog.setSink { _, l in lines.lock.lock(); lines.all.append(l); lines.lock.unlock() }
+        defer { EngineLog.setSink { FileHandle.standardError.write(Data("engine: \($1)\n".utf8)) } }
         let (mode, choice) = try AutoPrecision.resolve(.auto, shape: (rows: 64, out: 128, in: 96))
         let c = try #require(choice)
         #expect(c.mode == mode)
