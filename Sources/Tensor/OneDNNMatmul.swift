@@ -14,7 +14,7 @@ final class OneDNNMatmul: @unchecked Sendable {
     private var plans: [PlanKey: Plan] = [:]
     private var planOrder: [PlanKey] = []
     private let lock = NSLock()
-    private static let conversions = BufferPool(), scratchpads = BufferPool()
+    private static let conversions = BufferPool(), scratchpads = BufferPool(), staging = BufferPool()
     /// Plans kept per weight (text batches vary in length, lanes keep their own; the oldest is dropped beyond this).
     static let planLimit = 64
 
@@ -45,6 +45,9 @@ final class OneDNNMatmul: @unchecked Sendable {
         dnnl_memory_destroy(weights)
     }
 
+    /// Call shapes made so far whose primitive is oneDNN's reference loop (none, unless oneDNN lacks a kernel).
+    var referencePlans: Int { lock.withLock { plans.values.filter(\.reference).count } }
+
     /// Bytes of the packed weights.
     var bytes: Int { withUnsafePointer(to: &weightsMD) { dnnl_memory_desc_get_size($0) } }
 
@@ -56,6 +59,38 @@ final class OneDNNMatmul: @unchecked Sendable {
         let plan = plan(key)
         plan.lock.lock()
         defer { plan.lock.unlock() }
+        if plan.staged {
+            runStaged(plan, x, rows: rows, lda: lda, bias: bias, out: y, ldc: ldc, accumulate: accumulate)
+            return
+        }
+        execute(plan, x, rows: rows, lda: lda, bias: bias, out: y)
+    }
+
+    /// A plan whose own shape only oneDNN's reference loop takes (e.g. the class-token rows of the image encoders'
+    /// last layer: a few rows written into the residual stream with a stride and summed) runs as a dense product
+    /// into a buffer, then the rows are copied or added into place.
+    private func runStaged(_ plan: Plan, _ x: UnsafePointer<Float>, rows: Int, lda: Int, bias: UnsafePointer<Float>?,
+                           out y: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        let dense = mode.precision == .fp32 && lda != k ? Self.staging.take(rows * k * 4) : nil
+        defer { if let dense { Self.staging.give(dense) } }
+        var input = x
+        if let dense {
+            let d = dense.pointer.assumingMemoryBound(to: Float.self)
+            for i in 0..<rows { d.advanced(by: i * k).update(from: x + i * lda, count: k) }
+            input = UnsafePointer(d)
+        }
+        let result = Self.staging.take(rows * n * 4)
+        defer { Self.staging.give(result) }
+        let r = result.pointer.assumingMemoryBound(to: Float.self)
+        execute(plan, input, rows: rows, lda: dense == nil ? lda : k, bias: bias, out: r)
+        for i in 0..<rows {
+            let dst = y + i * ldc, src = r + i * n
+            if accumulate { for j in 0..<n { dst[j] += src[j] } } else { dst.update(from: src, count: n) }
+        }
+    }
+
+    private func execute(_ plan: Plan, _ x: UnsafePointer<Float>, rows: Int, lda: Int, bias: UnsafePointer<Float>?,
+                         out y: UnsafeMutablePointer<Float>) {
         // the converted input lives in a buffer shared by all plans, one per call in flight
         let source = mode.precision == .fp32 ? nil : Self.conversions.take(rows * k * (mode.precision == .int8 ? 1 : 2))
         defer { if let source { Self.conversions.give(source) } }
@@ -90,11 +125,26 @@ final class OneDNNMatmul: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let p = plans[key] { return p }
-        guard let pd = Self.descriptor(mode, rows: key.rows, n: n, k: k, lda: key.lda, ldc: key.ldc, weights: weightsMD,
+        guard var pd = Self.descriptor(mode, rows: key.rows, n: n, k: k, lda: key.lda, ldc: key.ldc, weights: weightsMD,
                                        bias: key.bias, accumulate: key.accumulate, activation: key.activation) else {
             preconditionFailure("oneDNN: no \(mode.precision) matmul \(key.rows)×\(n)×\(k) for the packed weight layout")
         }
-        let p = Plan(pd, key: key, mode: mode, n: n, k: k, weights: weights)
+        // oneDNN 2.6's reference loop is orders of magnitude slower than its JIT kernels: a strided or summed output
+        // it would take there is computed dense instead (runStaged)
+        var staged = false
+        let dense = key.lda == k && key.ldc == n && !key.accumulate
+        if !dense && Self.isReference(pd),
+           let alt = Self.descriptor(mode, rows: key.rows, n: n, k: k, lda: k, ldc: n, weights: weightsMD, bias: key.bias,
+                                     accumulate: false, activation: key.activation), !Self.isReference(alt) {
+            dnnl_primitive_desc_destroy(pd)
+            pd = alt
+            staged = true
+        }
+        let reference = Self.isReference(pd)
+        if reference {
+            EngineLog.once("oneDNN runs \(mode.precision) products of \(key.rows)×\(n)×\(k) in its reference loop (slow)", level: .warning)
+        }
+        let p = Plan(pd, key: key, mode: mode, n: n, k: k, weights: weights, staged: staged, reference: reference)
         plans[key] = p
         planOrder.append(key)
         if planOrder.count > Self.planLimit {
@@ -128,6 +178,13 @@ final class OneDNNMatmul: @unchecked Sendable {
         var pd: dnnl_primitive_desc_t?
         guard dnnl_primitive_desc_create(&pd, &desc, attr, OneDNN.engine, nil) == dnnl_success else { return nil }
         return pd
+    }
+
+    /// True when oneDNN picked its reference implementation ("ref:any") for `pd`.
+    static func isReference(_ pd: dnnl_primitive_desc_t) -> Bool {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else { return false }
+        return String(cString: name).hasPrefix("ref")
     }
 
     /// oneDNN's post-op for an activation, when it computes exactly the same function.
@@ -211,8 +268,14 @@ final class Plan: @unchecked Sendable {
     let scratchpadBytes: Int
     let args: UnsafeMutablePointer<dnnl_exec_arg_t>
     let argCount: Int
+    /// The primitive is the dense product of the call shape, without the sum (OneDNNMatmul.runStaged).
+    let staged: Bool
+    /// The primitive is oneDNN's reference loop.
+    let reference: Bool
 
-    init(_ pd: dnnl_primitive_desc_t, key: PlanKey, mode: ComputeMode, n: Int, k: Int, weights: dnnl_memory_t) {
+    init(_ pd: dnnl_primitive_desc_t, key: PlanKey, mode: ComputeMode, n: Int, k: Int, weights: dnnl_memory_t, staged: Bool,
+         reference: Bool) {
+        self.staged = staged; self.reference = reference
         var p: dnnl_primitive_t?
         OneDNN.check(dnnl_primitive_create(&p, pd), "matmul primitive")
         primitive = p!

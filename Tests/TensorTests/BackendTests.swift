@@ -63,6 +63,29 @@ private func run(_ mode: ComputeMode, _ x: [Float], rows: Int, _ w: Tensor, _ b:
                 "columns past the block are untouched")
     }
 
+    /// The image encoders' last layer: one class-token row per image added into the residual stream (ldc = tokens ·
+    /// width) with its bias. oneDNN 2.6's AVX-512 kernels do not take that output, and its reference loop took a
+    /// second per call; such calls run dense and are added into place.
+    @Test(arguments: [Precision.fp32, .bf16, .int8])
+    func classTokenRowsAccumulateWithoutTheReferenceLoop(precision: Precision) throws {
+        guard let mode = precision == .fp32 ? ComputeMode(.fp32, .onednn) : try? ComputeMode.forced(precision) else { return }
+        let rows = 12, k = 768, n = 768, ldc = 50 * 768
+        let x = randomTensor([rows, k], seed: 21).data, w = randomTensor([n, k], seed: 22), b = randomTensor([n], seed: 23).data
+        var y = randomTensor([rows, ldc], seed: 24).data
+        let before = y
+        let pw = try PackedWeight(w, mode: mode)
+        x.withUnsafeBufferPointer { xp in b.withUnsafeBufferPointer { bp in y.withUnsafeMutableBufferPointer { yp in
+            pw.apply(xp.baseAddress!, rows: rows, bias: bp.baseAddress!, out: yp.baseAddress!, accumulate: true, ldc: ldc)
+        } } }
+        let y0 = (0..<rows).flatMap { i in before[(i * ldc)..<(i * ldc + n)] }
+        let want = naiveLinear(x, rows: rows, w, b, .identity, onto: y0)
+        let got = (0..<rows).flatMap { i in y[(i * ldc)..<(i * ldc + n)] }
+        if precision == .fp32 { #expect(maxDiff(got, want) < 1e-3) } else { #expect(cosine(got, want) > 0.999) }
+        #expect((0..<rows).allSatisfy { i in Array(y[(i * ldc + n)..<((i + 1) * ldc)]) == Array(before[(i * ldc + n)..<((i + 1) * ldc)]) },
+                "the other tokens' rows are untouched")
+        if let onednn = pw.onednn { #expect(onednn.referencePlans == 0, "\(mode): a plan runs oneDNN's reference loop") }
+    }
+
     @Test func int8IsCloseToFP32() throws {
         let rows = 64, k = 256, n = 96
         let x = randomTensor([rows, k], seed: 8).data, w = randomTensor([n, k], seed: 9), b = randomTensor([n], seed: 10).data
