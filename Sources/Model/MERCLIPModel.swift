@@ -1,5 +1,6 @@
 // A MER-CLIP model: four CLIP encoders (vision, audio, language, label), per-task context vectors, decoders
-// and heads, loaded strictly from a model directory; label and query embeddings computed once at load.
+// and heads, loaded strictly from a model directory; label and query embeddings computed once at load (the label
+// encoder's weights are not held afterwards when they can be read again from the file).
 import Foundation
 import Tensor
 
@@ -17,7 +18,8 @@ public struct MERCLIPModel: Sendable {
     public let vision: CLIPVisionEncoder
     public let audio: CLIPVisionEncoder
     public let language: CLIPTextEncoder
-    public let labelEncoder: LabelEncoder
+    /// The label encoder (fp32), built while label embeddings are computed.
+    public let labelEncoder: LabelEncoderSource
     public let tasks: [MERCLIPTask]
     /// Total parameters (all tensors of the directory's safetensors).
     public let parameterCount: Int
@@ -74,15 +76,22 @@ public struct MERCLIPModel: Sendable {
         audio = try CLIPVisionEncoder(w, config: c.audio, projectionDim: c.projectionDim, prefix: "audio.", mode: mode,
                                       foldChannels: true)
         language = try CLIPTextEncoder(w, config: c.text, projectionDim: c.projectionDim, prefix: "language.", mode: mode)
-        let label = try CLIPTextEncoder(w, config: c.text, projectionDim: c.projectionDim, prefix: "label.", mode: mode.fp32)
-        labelEncoder = LabelEncoder(text: label, tokenizer: tokenizer, contextLength: c.contextLength)
+        labelEncoder = LabelEncoderSource(w) { w in
+            let label = try CLIPTextEncoder(w, config: c.text, projectionDim: c.projectionDim, prefix: "label.", mode: mode.fp32)
+            return LabelEncoder(text: label, tokenizer: tokenizer, contextLength: c.contextLength)
+        }
         var tasks: [MERCLIPTask] = []
-        for t in c.tasks {
+        var contexts: [Tensor] = []
+        for t in c.tasks { contexts.append(w["tasks.\(t.name).ctx"]) }
+        let embeddings = try labelEncoder.use { encoder in
+            try zip(c.tasks, contexts).map { t, ctx in try encoder.embed(ctx: ctx, labels: t.labels, query: t.query) }
+        }
+        for (i, t) in c.tasks.enumerated() {
             let p = "tasks.\(t.name)."
-            let ctx = w[p + "ctx"]
+            let ctx = contexts[i]
             let decoder = try CrossModalDecoder(w, prefix: p + "cmd.", d: c.projectionDim, config: c.decoder,
                                                 layers: c.fusionOrder.count, mode: mode.fp32)
-            let (e, q) = try labelEncoder.embed(ctx: ctx, labels: t.labels, query: t.query)
+            let (e, q) = embeddings[i]
             let head = TaskHead(config: t, labelEmbeddings: e, query: q, logitScale: w[p + "logit_scale"].data[0])
             tasks.append(MERCLIPTask(config: t, ctx: ctx, decoder: decoder, head: head))
         }
@@ -107,7 +116,7 @@ public struct MERCLIPModel: Sendable {
         }
         tc.labels = labels
         let old = tasks[i]
-        let (e, q) = try labelEncoder.embed(ctx: old.ctx, labels: labels, query: tc.query)
+        let (e, q) = try labelEncoder.use { try $0.embed(ctx: old.ctx, labels: labels, query: tc.query) }
         var newTasks = tasks
         newTasks[i] = MERCLIPTask(config: tc, ctx: old.ctx, decoder: old.decoder,
                                   head: TaskHead(config: tc, labelEmbeddings: e, query: q, logitScale: old.head.logitScale))

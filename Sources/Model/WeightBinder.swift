@@ -15,6 +15,9 @@ public final class Weights {
     private var source: Source
     public let origin: String
 
+    /// True when a weight can be read again (from the mapped file); in-memory weights are handed over once.
+    public var rereadable: Bool { if case .file = source { true } else { false } }
+
     /// In-memory weights (random initialisation, imports); not validated.
     public init(_ tensors: [String: Tensor], origin: String) { source = .memory(tensors); self.origin = origin }
 

@@ -73,4 +73,14 @@ import Tensor
         let f = try SafetensorsFile(path: Fixtures.model("tiny-b", "clip") + "/model.safetensors")
         #expect(f.entries.values.contains { $0.dtype == "BF16" })
     }
+
+    @Test("a model read from a directory does not hold its label encoder; swapping the labels reads it again and gives the same embeddings")
+    func labelEncoderIsReadAgainFromTheFile() throws {
+        let m = try MERCLIPModel(directory: Fixtures.model("tiny-a", "merclip"), mode: .reference)
+        #expect(!m.labelEncoder.isKept)
+        let task = m.tasks[0]
+        let same = try m.withLabels(task: task.config.name, labels: task.config.labels)
+        #expect(same.tasks[0].head.labelEmbeddings.data == task.head.labelEmbeddings.data)
+        #expect(!same.labelEncoder.isKept)
+    }
 }

@@ -43,7 +43,7 @@ import Tensor
         // the encoders' weights are packed in that mode; the label encoder and decoders in its fp32
         #expect(m.vision.patchWeight.mode == m.compute && m.language.projection.mode == m.compute)
         #expect(m.vision.transformer.layers[0].w1.mode == m.compute)
-        #expect(m.labelEncoder.text.projection.mode == m.compute.fp32)
+        #expect(try m.labelEncoder.use { $0.text.projection.mode } == m.compute.fp32)
         #expect(m.tasks[0].decoder.layers[0].l1.mode == m.compute.fp32)
     }
 
