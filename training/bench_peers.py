@@ -3,6 +3,8 @@
     python training/bench_peers.py [--batches 1,8] [--iters 2] [--rounds 1] [--merclip .build/release/merclip]
                                    [--modes fp32-openblas,fp32-onednn,int8,bf16] [--threads T]
 
+Run it with the venv of `training/setup.sh --peers` (torch, onnx, onnxruntime, openvino) after `swift build -c release`.
+
 The work is `merclip bench`'s: a random full-size ViT-B/32 MER-CLIP, one segment = 12 frames 3x224x224 + 12
 spectrogram images 3x224x224 + a 40-token transcript, through the vision, audio and language encoders, both task
 decoders and heads (label embeddings computed once, not timed). Every segment has all three modalities, so the
