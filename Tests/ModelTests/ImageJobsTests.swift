@@ -7,7 +7,8 @@ import Tensor
 
 @Suite struct ImageJobsTests {
     @Test(arguments: [([12, 12], 2, [12, 12]), ([96, 96], 2, [32, 32, 32, 32, 32, 32]), ([12, 0], 2, [6, 6]),
-                      ([100, 7], 1, [50, 50, 7]), ([0, 0], 2, [])])
+                      ([100, 7], 1, [50, 50, 7]), ([0, 0], 2, []), ([0, 96], 2, [24, 24, 24, 24]),
+                      ([13, 5], 2, [5, 5, 4, 4]), ([1, 0], 2, [1])])
     func everyImageOnceInEvenChunks(counts: [Int], lanes: Int, sizes: [Int]) {
         let jobs = ImageJobs(counts: counts, lanes: lanes, chunk: 64)
         var taken: [ImageJobs.Job] = []
