@@ -14,11 +14,13 @@ peers run one fixed-shape graph (no padding masks), exported once from the PyTor
   torch-int8          torch.ao.quantization.quantize_dynamic on every nn.Linear (qint8 weights)
   ort-fp32            ONNX Runtime CPU, the exported graph
   ort-int8            ONNX Runtime, onnxruntime.quantization.quantize_dynamic (QInt8 weights)
-  openvino-default    OpenVINO CPU with its default settings (bf16 where the CPU has AMX / AVX512-BF16)
+  openvino-default    OpenVINO CPU with its default settings (bf16 where OpenVINO picks it, e.g. with AMX)
   openvino-fp32       OpenVINO CPU with INFERENCE_PRECISION_HINT f32
-Every system runs in a child process of its own, so each gets its own peak RSS (getrusage of the child: the
-interpreter and libraries, the model, the batch's inputs and its work). merclip modes run as `merclip bench
---precision MODE --batch B --no-compare` (a mode this CPU lacks is reported as such); a peer runs as this script
+Every system runs in a child process of its own, so each gets its own peak RSS (VmHWM of the child: the
+interpreter and libraries, the model, the batch's inputs and its work). The seeded PyTorch model is also saved once
+as a model directory, and merclip modes run as `merclip bench --model DIR --precision MODE --batch B --no-compare`
+on it: the same weights as the peers, loaded as a worker loads them (a mode this CPU lacks is reported as such);
+a peer runs as this script
 with --child NAME, building its graph from the ONNX files (ONNX Runtime, OpenVINO) or the seeded PyTorch model
 exported once. For each batch size the systems run one after the other, --rounds times over, so slow drifts of
 the machine hit all of them; the best round counts. Prints the CPU model, its ISA flags, the load average before
@@ -200,8 +202,8 @@ def run_peer(name, batch, a, tmp):
     return rate, "", int(re.search(r"peak RSS: ([0-9]+) MiB", p.stdout).group(1))
 
 
-def merclip(binary, mode, batch, iters, threads):
-    cmd = [binary, "bench", "--preset", "vit-b-32", "--batch", str(batch), "--iters", str(iters), "--precision", mode,
+def merclip(binary, model_dir, mode, batch, iters, threads):
+    cmd = [binary, "bench", "--model", model_dir, "--batch", str(batch), "--iters", str(iters), "--precision", mode,
            "--threads", str(threads), "--no-compare"]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
@@ -242,13 +244,15 @@ def main():
         work = torch_work()
         c = work.m.config
         export(work, tmp)
+        model_dir = os.path.join(tmp, "model")
+        work.m.save(model_dir)   # merclip loads the peers' weights from a model directory, as a worker does
         del work
         wanted = a.peers.split(",")
         rows = {}
         for batch in [int(b) for b in a.batches.split(",")]:
             for _ in range(a.rounds):
                 for mode in a.modes.split(","):
-                    rate, note, rss = merclip(a.merclip, mode, batch, a.iters, a.threads)
+                    rate, note, rss = merclip(a.merclip, model_dir, mode, batch, a.iters, a.threads)
                     key = ("merclip " + mode, batch)
                     if rate and (rows.get(key, (0,))[0] or 0) < rate:
                         rows[key] = (rate, note, mode.startswith("fp32"), rss)
@@ -275,12 +279,14 @@ def main():
           f"{segment_flop(c) / 1e9:.1f} GFLOP per segment")
     print(f"{started} before, {load()} after")
     for batch in sorted({b for _, b in rows}):
-        peer_rates = [(r[0], n) for (n, b), r in rows.items() if b == batch and not n.startswith("merclip") and r[0]]
-        best = max(peer_rates)
-        best32 = max((r[0], n) for (n, b), r in rows.items() if b == batch and not n.startswith("merclip") and r[2] and r[0])
-        print(f"\nbatch {batch}: fastest peer {best[1]} {best[0]:.3f}, fastest fp32 peer {best32[1]} {best32[0]:.3f}")
+        peers = [(r[0], n, r[2]) for (n, b), r in rows.items() if b == batch and not n.startswith("merclip") and r[0]]
+        best = max(peers, default=None)
+        best32 = max((p for p in peers if p[2]), default=None)
+        named = lambda p, what: f"{what} {p[1]} {p[0]:.3f}" if p else f"no {what} ran"
+        print(f"\nbatch {batch}: {named(best, 'fastest peer')}, {named(best32, 'fastest fp32 peer')}")
         print("| system | segments/s | vs fastest peer | vs fastest fp32 peer | peak RSS |")
         print("| --- | --- | --- | --- | --- |")
+        ratio = lambda rate, p: f"{rate / p[0]:.2f}x" if p else "-"
         for (name, b), (rate, note, _, rss) in rows.items():
             if b != batch:
                 continue
@@ -288,8 +294,7 @@ def main():
                 print(f"| {name} | {note} | | | |")
             else:
                 label = f"{name} ({note})" if note else name
-                print(f"| {label} | {rate:.3f} | {rate / best[0]:.2f}x | {rate / best32[0]:.2f}x | {rss} MiB |")
-
+                print(f"| {label} | {rate:.3f} | {ratio(rate, best)} | {ratio(rate, best32)} | {rss} MiB |")
 
 if __name__ == "__main__":
     main()
