@@ -209,7 +209,7 @@ final class OneDNNMatmul: @unchecked Sendable {
     static func missing(_ mode: ComputeMode) -> String {
         switch mode.precision {
         case .bf16:
-            return "precision bf16 needs a CPU with AVX-512 (AVX512-BF16 or AMX for full speed); oneDNN \(OneDNN.version) finds \(OneDNN.isa) on this CPU"
+            return "precision bf16 needs a CPU with AVX-512 (and AMX to be faster than fp32); oneDNN \(OneDNN.version) finds \(OneDNN.isa) on this CPU"
         case .int8:
             return "precision int8 has no oneDNN \(OneDNN.version) kernel on this CPU (\(OneDNN.isa)); it needs at least SSE4.1"
         default:
