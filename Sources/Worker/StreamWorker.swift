@@ -127,6 +127,9 @@ public final class StreamWorker<Scorer: SegmentScorer>: @unchecked Sendable {
             closed.signal()
         }
         let left = closed.wait(timeout: .now() + max(0.5, deadline.timeIntervalSinceNow)) == .timedOut
+        // the consumer's rebalance hooks hold the fetcher, which holds the consumer: once the group is left, break
+        // that cycle so a stopped worker's Kafka client (its threads and broker connections) goes away with it
+        if !left { hooks.fetcher = nil }
         let transactions = committer.exactlyOnce?.transactions
         log.info("stopped", ["consumed": Int(metrics.counter("merclip_events_consumed_total", ["topic": config.topics[0]])),
                              "drained": drained, "left_group": !left, "uncommitted": uncommitted,

@@ -12,7 +12,8 @@ final class PipelineBed {
     private let dbName: String
     private let url: String
     private let kafka: KafkaConfig
-    private let producer: KafkaProducer
+    /// Optional only so that deinit can close it before the broker goes (else it logs refused connections).
+    private var producer: KafkaProducer?
     private let segments: Int
     private let segmentSeconds: Double
     private let mediaURL: URL
@@ -40,6 +41,8 @@ final class PipelineBed {
         }
     }
 
+    deinit { producer = nil }
+
     /// Drops the scratch database.
     func drop() { _ = try? PostgresConnection(server).query("DROP DATABASE IF EXISTS \(dbName) WITH (FORCE)") }
 
@@ -49,7 +52,7 @@ final class PipelineBed {
     func run(round: Int, scorer: MERCLIPScorer, batch: Int, cores: Int, options: PipelineOptions) throws -> Double {
         let topic = "segments-\(round)", prefix = "bench-r\(round)-"
         try broker.createTopic(topic, partitions: 4)
-        try producer.sendAndWait((0..<segments).map { i in
+        try producer!.sendAndWait((0..<segments).map { i in
             let e = SegmentEvent(segmentID: prefix + "\(i)", streamID: "bench-\(i % 8)", startMs: 0,
                                  durationMs: Int64((segmentSeconds * 1000).rounded()), media: .uri(mediaURL.absoluteString),
                                  transcript: "I am so happy")
