@@ -13,10 +13,21 @@ public enum AutoPrecision {
     /// Resolves `p`: auto times `shape` (rows × out × in, e.g. an encoder's MLP input layer) in each available mode
     /// (a few products each, well under a second) and logs the choice; other precisions are forced.
     public static func resolve(_ p: Precision, shape: (rows: Int, out: Int, in: Int)) throws -> (ComputeMode, AutoChoice?) {
-        guard p == .auto else { return (try ComputeMode.forced(p), nil) }
+        guard p == .auto else {
+            let mode = try ComputeMode.forced(p)
+            if let why = slowerThanFP32(mode) { EngineLog.say(why, level: .warning) }
+            return (mode, nil)
+        }
         let choice = choose(shape: shape)
         EngineLog.say(choice.summary)
         return (choice.mode, choice)
+    }
+
+    /// Why a forced mode is known to run slower than fp32 on this CPU, or nil: bf16 without AMX (oneDNN 2.6's
+    /// AVX512-BF16 kernels measured slower than its fp32 ones, docs/benchmarks.md).
+    public static func slowerThanFP32(_ mode: ComputeMode) -> String? {
+        guard mode.precision == .bf16, !OneDNN.isa.contains("amx") else { return nil }
+        return "precision bf16 on this CPU (oneDNN \(OneDNN.isa), no AMX) runs slower than fp32; int8, fp32 or auto are faster here"
     }
 
     public static func choose(shape: (rows: Int, out: Int, in: Int), candidates: [ComputeMode] = ComputeMode.available) -> AutoChoice {

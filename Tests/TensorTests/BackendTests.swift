@@ -98,6 +98,20 @@ private func run(_ mode: ComputeMode, _ x: [Float], rows: Int, _ w: Tensor, _ b:
         #expect(try PackedWeight(w, mode: mode).bytes == n * k, "int8 keeps one byte per weight, no fp32 copy")
     }
 
+    @Test("forcing bf16 without AMX says it runs slower than fp32 here; with AMX, or forcing int8, says nothing of the kind")
+    func forcedBF16WithoutAMXWarns() throws {
+        final class Lines: @unchecked Sendable { var all: [(EngineLog.Level, String)] = []; let lock = NSLock() }
+        let lines = Lines()
+        EngineLog.setSink { level, l in lines.lock.lock(); lines.all.append((level, l)); lines.lock.unlock() }
+        defer { EngineLog.setSink { FileHandle.standardError.write(Data("engine: \($1)\n".utf8)) } }
+        _ = try AutoPrecision.resolve(.int8, shape: (rows: 8, out: 16, in: 16))
+        #expect(!lines.all.contains { $0.1.contains("slower than fp32") })
+        guard (try? ComputeMode.forced(.bf16)) != nil else { return }   // no bf16 here: bf16RunsOrNamesTheMissingISA
+        _ = try AutoPrecision.resolve(.bf16, shape: (rows: 8, out: 16, in: 16))
+        let warned = lines.all.filter { $0.0 == .warning && $0.1.contains("bf16") && $0.1.contains("slower than fp32") }
+        #expect(warned.count == (OneDNN.isa.contains("amx") ? 0 : 1), "\(lines.all)")
+    }
+
     @Test func bf16RunsOrNamesTheMissingISA() throws {
         do {
             let mode = try ComputeMode.forced(.bf16)
