@@ -43,7 +43,7 @@ public enum Parallel {
         body()
     }
 
-    nonisolated(unsafe) private static let laneKey: pthread_key_t = {
+    private static let laneKey: pthread_key_t = {
         var k = pthread_key_t()
         pthread_key_create(&k, nil)
         return k
