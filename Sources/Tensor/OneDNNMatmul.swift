@@ -67,25 +67,17 @@ final class OneDNNMatmul: @unchecked Sendable {
     }
 
     /// A plan whose own shape only oneDNN's reference loop takes (e.g. the class-token rows of the image encoders'
-    /// last layer: a few rows written into the residual stream with a stride and summed) runs as a dense product
-    /// into a buffer, then the rows are copied or added into place.
+    /// last layer: a few rows written into the residual stream with a stride and summed) writes a dense product into
+    /// a buffer, whose rows are then copied or added into place.
     private func runStaged(_ plan: Plan, _ x: UnsafePointer<Float>, rows: Int, lda: Int, bias: UnsafePointer<Float>?,
                            out y: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        let dense = mode.precision == .fp32 && lda != k ? Self.staging.take(rows * k * 4) : nil
-        defer { if let dense { Self.staging.give(dense) } }
-        var input = x
-        if let dense {
-            let d = dense.pointer.assumingMemoryBound(to: Float.self)
-            for i in 0..<rows { d.advanced(by: i * k).update(from: x + i * lda, count: k) }
-            input = UnsafePointer(d)
-        }
         let result = Self.staging.take(rows * n * 4)
         defer { Self.staging.give(result) }
         let r = result.pointer.assumingMemoryBound(to: Float.self)
-        execute(plan, input, rows: rows, lda: dense == nil ? lda : k, bias: bias, out: r)
+        execute(plan, x, rows: rows, lda: lda, bias: bias, out: r)
         for i in 0..<rows {
             let dst = y + i * ldc, src = r + i * n
-            if accumulate { for j in 0..<n { dst[j] += src[j] } } else { dst.update(from: src, count: n) }
+            if accumulate { Kernels.add(dst, src, into: dst, count: n) } else { dst.update(from: src, count: n) }
         }
     }
 
@@ -130,17 +122,16 @@ final class OneDNNMatmul: @unchecked Sendable {
             preconditionFailure("oneDNN: no \(mode.precision) matmul \(key.rows)×\(n)×\(k) for the packed weight layout")
         }
         // oneDNN 2.6's reference loop is orders of magnitude slower than its JIT kernels: a strided or summed output
-        // it would take there is computed dense instead (runStaged)
-        var staged = false
-        let dense = key.lda == k && key.ldc == n && !key.accumulate
-        if !dense && Self.isReference(pd),
-           let alt = Self.descriptor(mode, rows: key.rows, n: n, k: k, lda: k, ldc: n, weights: weightsMD, bias: key.bias,
+        // it would take there is written dense instead (runStaged)
+        var reference = Self.isReference(pd), staged = false
+        if reference && (key.ldc != n || key.accumulate),
+           let alt = Self.descriptor(mode, rows: key.rows, n: n, k: k, lda: key.lda, ldc: n, weights: weightsMD, bias: key.bias,
                                      accumulate: false, activation: key.activation), !Self.isReference(alt) {
             dnnl_primitive_desc_destroy(pd)
             pd = alt
+            reference = false
             staged = true
         }
-        let reference = Self.isReference(pd)
         if reference {
             EngineLog.once("oneDNN runs \(mode.precision) products of \(key.rows)×\(n)×\(k) in its reference loop (slow)", level: .warning)
         }
