@@ -6,9 +6,12 @@ public enum EngineLog {
     /// How much a message matters: a choice the engine made, or something the operator should fix.
     public enum Level: Sendable { case info, warning }
 
-    nonisolated(unsafe) private static var sinkValue: @Sendable (Level, String) -> Void = { _, line in
+    /// The default destination: "engine: LINE" on stderr.
+    public static let standardError: @Sendable (Level, String) -> Void = { _, line in
         FileHandle.standardError.write(Data("engine: \(line)\n".utf8))
     }
+
+    nonisolated(unsafe) private static var sinkValue: @Sendable (Level, String) -> Void = standardError
     nonisolated(unsafe) private static var said: Set<String> = []
     private static let lock = NSLock()
 

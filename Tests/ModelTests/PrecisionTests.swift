@@ -34,7 +34,7 @@ import Tensor
         final class Lines: @unchecked Sendable { var all: [String] = []; let lock = NSLock() }
         let lines = Lines()
         EngineLog.setSink { _, l in lines.lock.lock(); lines.all.append(l); lines.lock.unlock() }
-        defer { EngineLog.setSink { FileHandle.standardError.write(Data("engine: \($1)\n".utf8)) } }
+        defer { EngineLog.setSink(EngineLog.standardError) }
         let m = try MERCLIPModel(directory: Fixtures.model("tiny-a", "merclip"), precision: .auto)
         let choice = try #require(m.autoChoice)
         #expect(choice.mode == m.compute)

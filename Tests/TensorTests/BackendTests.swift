@@ -103,7 +103,7 @@ private func run(_ mode: ComputeMode, _ x: [Float], rows: Int, _ w: Tensor, _ b:
         final class Lines: @unchecked Sendable { var all: [(EngineLog.Level, String)] = []; let lock = NSLock() }
         let lines = Lines()
         EngineLog.setSink { level, l in lines.lock.lock(); lines.all.append((level, l)); lines.lock.unlock() }
-        defer { EngineLog.setSink { FileHandle.standardError.write(Data("engine: \($1)\n".utf8)) } }
+        defer { EngineLog.setSink(EngineLog.standardError) }
         _ = try AutoPrecision.resolve(.int8, shape: (rows: 8, out: 16, in: 16))
         #expect(!lines.all.contains { $0.1.contains("slower than fp32") })
         guard (try? ComputeMode.forced(.bf16)) != nil else { return }   // no bf16 here: bf16RunsOrNamesTheMissingISA
@@ -128,7 +128,7 @@ private func run(_ mode: ComputeMode, _ x: [Float], rows: Int, _ w: Tensor, _ b:
         final class Lines: @unchecked Sendable { var all: [String] = []; let lock = NSLock() }
         let lines = Lines()
         EngineLog.setSink { _, l in lines.lock.lock(); lines.all.append(l); lines.lock.unlock() }
-        defer { EngineLog.setSink { FileHandle.standardError.write(Data("engine: \($1)\n".utf8)) } }
+        defer { EngineLog.setSink(EngineLog.standardError) }
         let (mode, choice) = try AutoPrecision.resolve(.auto, shape: (rows: 64, out: 128, in: 96))
         let c = try #require(choice)
         #expect(c.mode == mode)
