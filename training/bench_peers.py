@@ -296,5 +296,6 @@ def main():
                 label = f"{name} ({note})" if note else name
                 print(f"| {label} | {rate:.3f} | {ratio(rate, best)} | {ratio(rate, best32)} | {rss} MiB |")
 
+
 if __name__ == "__main__":
     main()
