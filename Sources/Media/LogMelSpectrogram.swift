@@ -1,22 +1,21 @@
 // LogMelSpectrogram: 2 s windows → log-mel images (periodic Hann, av_tx real FFT, HTK mel filters, linear time resize).
+// One per segment (it owns the FFT's state); the window, filters and resize come from a shared MelFilterBank.
 import CFFmpeg
 import Foundation
 
 final class LogMelSpectrogram {
-    let config: AudioSpectrogramConfig
-    private let window: [Float]
-    /// Per mel filter: the first FFT bin with a non-zero weight and the weights from there.
-    private let filters: [(first: Int, weights: [Double])]
+    let bank: MelFilterBank
+    var config: AudioSpectrogramConfig { bank.config }
     private var tx: OpaquePointer?
     private let fft: av_tx_fn
     private let fftIn: UnsafeMutablePointer<Float>
     private let fftOut: UnsafeMutablePointer<Float>
 
-    init(_ config: AudioSpectrogramConfig) throws {
-        self.config = config
-        let n = config.nFFT
-        window = (0..<n).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(n))) }
-        filters = LogMelSpectrogram.melFilters(config)
+    convenience init(_ config: AudioSpectrogramConfig) throws { try self.init(MelFilterBank(config)) }
+
+    init(_ bank: MelFilterBank) throws {
+        self.bank = bank
+        let n = bank.config.nFFT
         var fn: av_tx_fn?
         var scale: Float = 1
         let r = av_tx_init(&tx, &fn, AV_TX_FLOAT_RDFT, 0, Int32(n), &scale, 0)
@@ -35,65 +34,54 @@ final class LogMelSpectrogram {
         av_free(fftOut)
     }
 
-    /// HTK mel: 2595·log10(1 + f/700).
-    static func mel(_ f: Double) -> Double { 2595 * log10(1 + f / 700) }
-
-    /// Triangular filters on the HTK scale with edges equally spaced in mel from mel(f_min) to mel(f_max).
-    static func melFilters(_ c: AudioSpectrogramConfig) -> [(first: Int, weights: [Double])] {
-        let bins = c.nFFT / 2 + 1
-        let lo = mel(c.fMin), hi = mel(c.fMax)
-        let edges = (0...(c.nMels + 1)).map { lo + Double($0) * (hi - lo) / Double(c.nMels + 1) }
-        let binMel = (0..<bins).map { mel(Double(c.sampleRate) * Double($0) / Double(c.nFFT)) }
-        return (0..<c.nMels).map { i in
-            let w = binMel.map { m in
-                max(0, min((m - edges[i]) / (edges[i + 1] - edges[i]), (edges[i + 2] - m) / (edges[i + 2] - edges[i + 1])))
-            }
-            guard let first = w.firstIndex(where: { $0 > 0 }), let last = w.lastIndex(where: { $0 > 0 }) else { return (0, []) }
-            return (first, Array(w[first...last]))
-        }
-    }
-
-    /// ln(max(E, 1e-10)) of one window: nMels rows × framesPerWindow columns (row = filter, lowest first).
-    func logMel(_ samples: UnsafeBufferPointer<Float>) -> [Float] {
+    /// ln(max(E, 1e-10)) of one window into `out`: nMels rows × framesPerWindow columns (row = filter, lowest
+    /// first); `power` holds nFFT / 2 + 1 floats.
+    func logMel(_ samples: UnsafeBufferPointer<Float>, power: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         let n = config.nFFT, hop = config.hopLength, frames = config.framesPerWindow, mels = config.nMels
-        var out = [Float](repeating: 0, count: mels * frames)
-        var power = [Double](repeating: 0, count: n / 2 + 1)
-        for t in 0..<frames {
-            let base = t * hop
-            for k in 0..<n {
-                let i = base + k
-                fftIn[k] = i < samples.count ? samples[i] * window[k] : 0
-            }
-            fft(tx, fftOut, fftIn, MemoryLayout<Float>.stride)
-            for k in 0...(n / 2) {
-                let re = Double(fftOut[2 * k]), im = Double(fftOut[2 * k + 1])
-                power[k] = re * re + im * im
-            }
-            for (i, filter) in filters.enumerated() {
-                var e = 0.0
-                for (j, w) in filter.weights.enumerated() { e += w * power[filter.first + j] }
-                out[i * frames + t] = Float(log(max(e, 1e-10)))
+        bank.window.withUnsafeBufferPointer { window in
+            bank.weights.withUnsafeBufferPointer { weights in
+                bank.first.withUnsafeBufferPointer { first in
+                    bank.offset.withUnsafeBufferPointer { offset in
+                        for t in 0..<frames {
+                            let base = t * hop
+                            let valid = max(0, min(n, samples.count - base))
+                            for k in 0..<valid { fftIn[k] = samples[base + k] * window[k] }
+                            for k in valid..<n { fftIn[k] = 0 }
+                            fft(tx, fftOut, fftIn, MemoryLayout<Float>.stride)
+                            for k in 0...(n / 2) {
+                                let re = fftOut[2 * k], im = fftOut[2 * k + 1]
+                                power[k] = re * re + im * im
+                            }
+                            for i in 0..<mels {
+                                var e: Float = 0
+                                let p = power + first[i]
+                                for j in offset[i]..<offset[i + 1] { e += weights[j] * p[j - offset[i]] }
+                                out[i * frames + t] = e
+                            }
+                        }
+                    }
+                }
             }
         }
-        return out
+        for i in 0..<(mels * frames) { out[i] = log(max(out[i], 1e-10)) }
     }
 
-    /// The log-mel image of one window, resized along time to `imageSize` columns by linear
-    /// interpolation (nMels × imageSize, before normalisation).
-    func image(_ samples: UnsafeBufferPointer<Float>) -> [Float] {
-        let x = logMel(samples)
+    /// The log-mel image of one window, resized along time to `imageSize` columns by linear interpolation
+    /// (nMels × imageSize, before normalisation); `scratch` holds nMels × framesPerWindow + nFFT / 2 + 1 floats.
+    func image(_ samples: UnsafeBufferPointer<Float>, scratch: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         let frames = config.framesPerWindow, width = config.imageSize, mels = config.nMels
-        var out = [Float](repeating: 0, count: mels * width)
-        for j in 0..<width {
-            let c = max(0, (Double(j) + 0.5) * Double(frames) / Double(width) - 0.5)
-            let c0 = min(Int(c.rounded(.down)), frames - 1)
-            let c1 = min(c0 + 1, frames - 1)
-            let a = Float(c - Double(c0))
-            for i in 0..<mels {
-                out[i * width + j] = (1 - a) * x[i * frames + c0] + a * x[i * frames + c1]
+        let x = scratch
+        logMel(samples, power: scratch + mels * frames, into: x)
+        bank.c0.withUnsafeBufferPointer { c0 in
+            bank.c1.withUnsafeBufferPointer { c1 in
+                bank.a.withUnsafeBufferPointer { a in
+                    for i in 0..<mels {
+                        let row = x + i * frames, o = out + i * width
+                        for j in 0..<width { o[j] = (1 - a[j]) * row[c0[j]] + a[j] * row[c1[j]] }
+                    }
+                }
             }
         }
-        return out
     }
 
     /// Which windows of `total` to keep: all when ≤ maxWindows, else maxWindows regularly spaced
@@ -111,22 +99,26 @@ final class LogMelSpectrogram {
         let chosen = LogMelSpectrogram.chosenWindows(total: total, maxWindows: config.maxWindows)
         let plane = config.nMels * config.imageSize
         let channels = raw ? 1 : 3
-        var out = [Float](repeating: 0, count: chosen.count * channels * plane)
-        var buffer = [Float](repeating: 0, count: win)
-        for (slot, w) in chosen.enumerated() {
-            let from = w * win, to = min(samples.count, from + win)
-            for i in 0..<win { buffer[i] = from + i < to ? samples[from + i] : 0 }
-            let img = buffer.withUnsafeBufferPointer { image($0) }
-            let base = slot * channels * plane
-            if raw {
-                out.replaceSubrange(base..<(base + plane), with: img)
-            } else {
-                let mean = config.mean, std = config.std
-                for ch in 0..<3 {
-                    let o = base + ch * plane
-                    for i in 0..<plane { out[o + i] = (img[i] - mean) / std }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: win + config.nMels * config.framesPerWindow + config.nFFT / 2 + 1)
+        defer { scratch.deallocate() }
+        let buffer = scratch, work = scratch + win
+        let mean = config.mean, std = config.std
+        let out = [Float](unsafeUninitializedCapacity: chosen.count * channels * plane) { out, initialized in
+            for (slot, w) in chosen.enumerated() {
+                let from = w * win, to = min(samples.count, from + win)
+                samples.withUnsafeBufferPointer { s in
+                    for i in 0..<(to - from) { buffer[i] = s[from + i] }
+                }
+                for i in max(0, to - from)..<win { buffer[i] = 0 }
+                let img = out.baseAddress! + slot * channels * plane
+                image(UnsafeBufferPointer(start: buffer, count: win), scratch: work, into: img)
+                if !raw {
+                    for i in 0..<plane { img[i] = (img[i] - mean) / std }
+                    (img + plane).initialize(from: img, count: plane)
+                    (img + 2 * plane).initialize(from: img, count: plane)
                 }
             }
+            initialized = chosen.count * channels * plane
         }
         return (out, chosen.count)
     }

@@ -10,6 +10,8 @@ public final class MediaPreprocessor: Sendable {
     public let decoderThreads: Int
     /// Read audio-only WAV/FLAC/OGG/AIFF with libsndfile (else FFmpeg reads everything).
     public let useSndfile: Bool
+    /// The spectrogram's window, mel filters and time resize, built once.
+    private let melBank: MelFilterBank
 
     /// Where the async `process` runs: never on Swift's cooperative pool.
     private static let queue = DispatchQueue(label: "merclip.media", qos: .userInitiated, attributes: .concurrent)
@@ -20,6 +22,7 @@ public final class MediaPreprocessor: Sendable {
         self.limits = limits
         self.decoderThreads = decoderThreads
         self.useSndfile = useSndfile
+        melBank = MelFilterBank(config.audio)
     }
 
     /// Async form of `process`, run on a private dispatch queue.
@@ -350,7 +353,7 @@ public final class MediaPreprocessor: Sendable {
         }
         try deadline.check()
         let t0 = deadline.elapsed
-        let mel = try LogMelSpectrogram(config.audio)
+        let mel = try LogMelSpectrogram(melBank)
         let (values, count) = mel.images(for: samples)
         segment.audio = values
         segment.audioShape = [count, 3, config.audio.nMels, config.audio.imageSize]

@@ -42,13 +42,13 @@ struct Bench: ParsableCommand {
     @Option(help: "BLAS threads (default: MERCLIP_THREADS or all cores).")
     var threads: Int?
 
-    @Option(help: "What to measure: model (the engine on ready tensors), media (decode + preprocess of a 10 s 720p segment next to the model time for it), pipeline (Kafka → worker → Postgres + Kafka next to the engine alone; needs --model, --media, --postgres).")
+    @Option(help: "What to measure: model (the engine on ready tensors), media (decode + preprocess of a file, by default a 10 s 720p segment, next to the model time for it), pipeline (Kafka → worker → Postgres + Kafka next to the engine alone; needs --model, --media, --postgres).")
     var stage: String = "model"
 
     @Option(help: "model: a model directory to load instead of random weights (its memory is then the loaded model's); pipeline: the model directory (both measurements use it).")
     var model: String?
 
-    @Option(help: "pipeline: media file every segment event points to.")
+    @Option(help: "media: the file to decode and preprocess (default: MERCLIP_BENCH_MEDIA, else .build-test-media/bench720.mp4); pipeline: the file every segment event points to.")
     var media: String?
 
     @OptionGroup(title: "Pipeline (--stage pipeline)")

@@ -1,4 +1,4 @@
-// `merclip bench --stage media`: decode + preprocess time of a 10 s 720p H.264+AAC segment next to the
+// `merclip bench --stage media`: decode + preprocess time of a media file (by default a 10 s 720p H.264+AAC segment) next to the
 // model time for the same segment (random weights of the preset) and ffmpeg's full decode of the file.
 import ArgumentParser
 import Foundation
@@ -53,7 +53,7 @@ extension Bench {
     }
 
     func runMedia() throws {
-        let path = try Self.mediaBenchInput()
+        let path = try media ?? Self.mediaBenchInput()
         let config = ModelPreset(rawValue: preset)!.config()
         let mediaConfig = MediaPreprocessConfig(model: config)
         let info = try MediaProbe.probe(.file(path))
@@ -114,6 +114,7 @@ extension Bench {
         // Exact frames cannot cost less than decoding the needed pictures spread perfectly over the cores.
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let floor = decodeSeconds / Double(cores)
+        guard p.framesShape.first ?? 0 > 0 else { return }
         print(String(format: "floor for exact frames: %.1f ms of decoding / %d cores = %.1f ms = %.1f%% of the model time",
                      decodeSeconds * 1000, cores, floor * 1000, floor / model * 100))
     }
