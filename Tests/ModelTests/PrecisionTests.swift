@@ -33,18 +33,18 @@ import Tensor
     @Test func autoUsesTheModeItLogs() throws {
         final class Lines: @unchecked Sendable { var all: [String] = []; let lock = NSLock() }
         let lines = Lines()
-        EngineLog.setSink { _, l in lines.lock.lock(); lines.all.append(l); lines.lock.unlock() }
-        defer { EngineLog.setSink(EngineLog.standardError) }
-        let m = try MERCLIPModel(directory: Fixtures.model("tiny-a", "merclip"), precision: .auto)
-        let choice = try #require(m.autoChoice)
-        #expect(choice.mode == m.compute)
-        #expect(lines.all.filter { $0.hasPrefix("precision auto") } == [choice.summary], "logged once, what was chosen")
-        #expect(lines.all.contains { $0.contains("chose \(m.compute)") })
-        // the encoders' weights are packed in that mode; the label encoder and decoders in its fp32
-        #expect(m.vision.patchWeight.mode == m.compute && m.language.projection.mode == m.compute)
-        #expect(m.vision.transformer.layers[0].w1.mode == m.compute)
-        #expect(try m.labelEncoder.use { $0.text.projection.mode } == m.compute.fp32)
-        #expect(m.tasks[0].decoder.layers[0].l1.mode == m.compute.fp32)
+        try EngineLog.$taskSink.withValue({ _, l in lines.lock.lock(); lines.all.append(l); lines.lock.unlock() }) {
+            let m = try MERCLIPModel(directory: Fixtures.model("tiny-a", "merclip"), precision: .auto)
+            let choice = try #require(m.autoChoice)
+            #expect(choice.mode == m.compute)
+            #expect(lines.all.filter { $0.hasPrefix("precision auto") } == [choice.summary], "logged once, what was chosen")
+            #expect(lines.all.contains { $0.contains("chose \(m.compute)") })
+            // the encoders' weights are packed in that mode; the label encoder and decoders in its fp32
+            #expect(m.vision.patchWeight.mode == m.compute && m.language.projection.mode == m.compute)
+            #expect(m.vision.transformer.layers[0].w1.mode == m.compute)
+            #expect(try m.labelEncoder.use { $0.text.projection.mode } == m.compute.fp32)
+            #expect(m.tasks[0].decoder.layers[0].l1.mode == m.compute.fp32)
+        }
     }
 
     @Test func forcedModesLoadOrNameWhatIsMissing() throws {

@@ -102,14 +102,14 @@ private func run(_ mode: ComputeMode, _ x: [Float], rows: Int, _ w: Tensor, _ b:
     func forcedBF16WithoutAMXWarns() throws {
         final class Lines: @unchecked Sendable { var all: [(EngineLog.Level, String)] = []; let lock = NSLock() }
         let lines = Lines()
-        EngineLog.setSink { level, l in lines.lock.lock(); lines.all.append((level, l)); lines.lock.unlock() }
-        defer { EngineLog.setSink(EngineLog.standardError) }
-        _ = try AutoPrecision.resolve(.int8, shape: (rows: 8, out: 16, in: 16))
-        #expect(!lines.all.contains { $0.1.contains("slower than fp32") })
-        guard (try? ComputeMode.forced(.bf16)) != nil else { return }   // no bf16 here: bf16RunsOrNamesTheMissingISA
-        _ = try AutoPrecision.resolve(.bf16, shape: (rows: 8, out: 16, in: 16))
-        let warned = lines.all.filter { $0.0 == .warning && $0.1.contains("bf16") && $0.1.contains("slower than fp32") }
-        #expect(warned.count == (OneDNN.isa.contains("amx") ? 0 : 1), "\(lines.all)")
+        try EngineLog.$taskSink.withValue({ level, l in lines.lock.lock(); lines.all.append((level, l)); lines.lock.unlock() }) {
+            _ = try AutoPrecision.resolve(.int8, shape: (rows: 8, out: 16, in: 16))
+            #expect(!lines.all.contains { $0.1.contains("slower than fp32") })
+            guard (try? ComputeMode.forced(.bf16)) != nil else { return }   // no bf16 here: bf16RunsOrNamesTheMissingISA
+            _ = try AutoPrecision.resolve(.bf16, shape: (rows: 8, out: 16, in: 16))
+            let warned = lines.all.filter { $0.0 == .warning && $0.1.contains("bf16") && $0.1.contains("slower than fp32") }
+            #expect(warned.count == (OneDNN.isa.contains("amx") ? 0 : 1), "\(lines.all)")
+        }
     }
 
     @Test func bf16RunsOrNamesTheMissingISA() throws {
@@ -127,16 +127,16 @@ private func run(_ mode: ComputeMode, _ x: [Float], rows: Int, _ w: Tensor, _ b:
     @Test func autoPicksTheFastestTimedModeAndSaysSo() throws {
         final class Lines: @unchecked Sendable { var all: [String] = []; let lock = NSLock() }
         let lines = Lines()
-        EngineLog.setSink { _, l in lines.lock.lock(); lines.all.append(l); lines.lock.unlock() }
-        defer { EngineLog.setSink(EngineLog.standardError) }
-        let (mode, choice) = try AutoPrecision.resolve(.auto, shape: (rows: 64, out: 128, in: 96))
-        let c = try #require(choice)
-        #expect(c.mode == mode)
-        #expect(c.timings.first?.0 == mode, "the fastest timing is the mode chosen")
-        #expect(Set(c.timings.map(\.0)) == Set(ComputeMode.available), "every available mode was timed")
-        #expect(lines.all.contains { $0 == c.summary && $0.contains("chose \(mode)") })
-        let (forced, none) = try AutoPrecision.resolve(.fp32, shape: (rows: 1, out: 1, in: 1))
-        #expect(none == nil && forced.precision == .fp32)
+        try EngineLog.$taskSink.withValue({ _, l in lines.lock.lock(); lines.all.append(l); lines.lock.unlock() }) {
+            let (mode, choice) = try AutoPrecision.resolve(.auto, shape: (rows: 64, out: 128, in: 96))
+            let c = try #require(choice)
+            #expect(c.mode == mode)
+            #expect(c.timings.first?.0 == mode, "the fastest timing is the mode chosen")
+            #expect(Set(c.timings.map(\.0)) == Set(ComputeMode.available), "every available mode was timed")
+            #expect(lines.all.contains { $0 == c.summary && $0.contains("chose \(mode)") })
+            let (forced, none) = try AutoPrecision.resolve(.fp32, shape: (rows: 1, out: 1, in: 1))
+            #expect(none == nil && forced.precision == .fp32)
+        }
     }
 
     @Test func precisionNamesTheBadValueAndItsSource() {
