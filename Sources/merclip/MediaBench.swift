@@ -85,8 +85,8 @@ extension Bench {
         }
         let duration = info.duration ?? 10
         let ffmpeg = try Self.ffmpegFullDecode(path, seconds: duration)
-        print(String(format: "ffmpeg full decode (ffmpeg -ss 0 -t %g -i FILE -f null -, best of 3): %.1f ms wall, CPU %.1f ms; media CPU (threads auto) / ffmpeg's: %.1f%%",
-                     duration, ffmpeg.wall * 1000, ffmpeg.cpu * 1000, autoCPU / ffmpeg.cpu * 100))
+        print(String(format: "ffmpeg full decode (ffmpeg -ss 0 -t %g -i FILE -f null -, mean of %d runs): %.1f ms wall, CPU %.1f ms (least %.1f); media CPU (threads auto) / ffmpeg's: %.1f%%",
+                     duration, ffmpeg.runs, ffmpeg.wall * 1000, ffmpeg.cpu * 1000, ffmpeg.leastCPU * 1000, autoCPU / ffmpeg.cpu * 100))
         let p = prepared!
         guard let vocab = ModelFactory.findVocabulary() else {
             throw ValidationError("cannot find assets/clip-bpe: set MERCLIP_ASSETS to the assets directory")

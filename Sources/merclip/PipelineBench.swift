@@ -28,10 +28,6 @@ extension Bench {
               + String(format: "(first %.1f s), ", segmentSeconds) + "\(segments) segments, batch \(batch), \(scorer.engine.model.compute), "
               + "BLAS threads \(BLAS.threads), \(cores) cores, \(pipeline.rounds) rounds")
 
-        // The yardstick: ffmpeg decoding every stream of the same window, in its own process.
-        let ffmpeg = try Self.ffmpegFullDecode(mediaURL.path, seconds: segmentSeconds)
-        print(String(format: "ffmpeg full decode (ffmpeg -ss 0 -t %g -i FILE -f null -, best of 3): %.1f ms wall, CPU %.1f ms",
-                     segmentSeconds, ffmpeg.wall * 1000, ffmpeg.cpu * 1000))
         let window = SegmentWindow(start: 0, duration: segmentSeconds)
         let input = MediaInput.file(mediaURL.path)
         _ = try scorer.prepare(media: input, window: window, transcript: "warm up")
@@ -39,14 +35,20 @@ extension Bench {
         defer { bed.drop() }
 
         // Each round measures the parts alone, then the worker, so that drifts of the machine's speed
-        // between phases average out over the rounds.
+        // between phases average out over the rounds; the yardstick (ffmpeg decoding every stream of the same
+        // window, in its own process) runs right before media alone, so that the two see the same machine.
         var rounds: [(ideal: Double, engine: Double, pipeline: Double)] = []
+        var mediaCPU = 0.0, ffmpegCPU = 0.0
         for r in 1...pipeline.rounds {
             print("round \(r):")
+            let ffmpeg = try Self.ffmpegFullDecode(mediaURL.path, seconds: segmentSeconds)
+            print(String(format: "  ffmpeg full decode (ffmpeg -ss 0 -t %g -i FILE -f null -, mean of %d runs): %.1f ms wall, CPU %.1f ms (least %.1f)",
+                         segmentSeconds, ffmpeg.runs, ffmpeg.wall * 1000, ffmpeg.cpu * 1000, ffmpeg.leastCPU * 1000))
             let m = try mediaAlone(scorer, input: input, window: window)
             print(String(format: "  media alone (decode + preprocess, 1 decoder thread): %.1f ms wall, CPU %.1f ms per segment (%.1f ms on the "
                          + "decoding thread itself); CPU / ffmpeg's: %.1f%% (decoding thread's: %.1f%%)",
                          m.wall * 1000, m.cpu * 1000, m.threadCPU * 1000, m.cpu / ffmpeg.cpu * 100, m.threadCPU / ffmpeg.cpu * 100))
+            mediaCPU += m.cpu; ffmpegCPU += ffmpeg.cpu
             let e = try engineAlone(scorer, prepared: m.prepared, segments: segments)
             print(String(format: "  engine alone (batches of %d): %.2f segments/s (%.1f ms wall, CPU %.1f ms per segment)",
                          batch, 1 / e.wall, e.wall * 1000, e.cpu * 1000))
@@ -69,8 +71,9 @@ extension Bench {
             print("over \(rounds.count) rounds: pipeline / ideal overlapped \(spread(rounds.map { $0.pipeline / $0.ideal })); "
                   + "pipeline / engine alone \(spread(rounds.map { $0.pipeline / $0.engine }))")
             let total = { (k: KeyPath<(ideal: Double, engine: Double, pipeline: Double), Double>) in rounds.reduce(0) { $0 + 1 / $1[keyPath: k] } }
-            print(String(format: "over all rounds (segments/s from the summed times): pipeline / ideal %.2f, pipeline / engine alone %.2f",
-                         total(\.ideal) / total(\.pipeline), total(\.engine) / total(\.pipeline)))
+            print(String(format: "over all rounds (segments/s from the summed times): pipeline / ideal %.2f, pipeline / engine alone %.2f; "
+                         + "media CPU / ffmpeg's %.1f%%", total(\.ideal) / total(\.pipeline), total(\.engine) / total(\.pipeline),
+                         mediaCPU / ffmpegCPU * 100))
         }
         print(String(format: "peak RSS: %.0f MiB", peakRSSMiB()))
     }
@@ -101,16 +104,18 @@ extension Bench {
         return (Date().timeIntervalSince(t0) / Double(segments), (processCPUSeconds() - cpu0) / Double(segments))
     }
 
-    /// Wall and CPU seconds (user + system, from getrusage of the waited-for child) of `ffmpeg -ss 0 -t
-    /// seconds -i path -f null -`: every stream of the window decoded by ffmpeg with its default threads.
-    static func ffmpegFullDecode(_ path: String, seconds: Double) throws -> (wall: Double, cpu: Double) {
+    /// Mean wall and CPU seconds (user + system, from getrusage of the waited-for child) of `runs` runs of
+    /// `ffmpeg -ss 0 -t seconds -i path -f null -` (every stream of the window decoded by ffmpeg with its default
+    /// threads), and the least CPU of one run.
+    static func ffmpegFullDecode(_ path: String, seconds: Double, runs: Int = 3)
+        throws -> (wall: Double, cpu: Double, leastCPU: Double, runs: Int) {
         func childCPU() -> Double {
             var u = rusage()
             getrusage(RUSAGE_CHILDREN.rawValue, &u)
             return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
         }
-        var best = (wall: Double.infinity, cpu: Double.infinity)
-        for _ in 0..<3 {
+        var wall = 0.0, cpu = 0.0, least = Double.infinity
+        for _ in 0..<runs {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", "0", "-t", String(seconds),
@@ -118,11 +123,11 @@ extension Bench {
             let cpu0 = childCPU(), t0 = Date()
             do { try p.run() } catch { throw ValidationError("cannot run ffmpeg (the decoder yardstick): \(error)") }
             p.waitUntilExit()
-            let wall = Date().timeIntervalSince(t0), cpu = childCPU() - cpu0
+            let w = Date().timeIntervalSince(t0), c = childCPU() - cpu0
             guard p.terminationStatus == 0 else { throw ValidationError("ffmpeg could not decode \(path) (exit \(p.terminationStatus))") }
-            if cpu < best.cpu { best = (wall, cpu) }
+            wall += w; cpu += c; least = min(least, c)
         }
-        return best
+        return (wall / Double(runs), cpu / Double(runs), least, runs)
     }
 
     /// CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID): media alone runs on it, so this leaves
