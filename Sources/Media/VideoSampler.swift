@@ -17,7 +17,8 @@ struct VideoSampler {
     /// converted to 3 × size × size floats in `out` (one block per time). Times before the first or
     /// after the last decodable frame get the nearest frame. Returns the frames the decoder put out, the
     /// packets sent to it (some of them non-reference pictures it skipped; packets read ahead and
-    /// dropped are not sent) and the CPU seconds this thread spent converting frames.
+    /// dropped are not sent), the seeks forward to a later keyframe and the CPU seconds this thread spent
+    /// converting frames.
     ///
     /// After the last time, and after the last time before a jump to a later keyframe, packets presented
     /// after it are read ahead instead of decoded. A packet presented at or before it sends them (they
@@ -27,7 +28,7 @@ struct VideoSampler {
     /// decoder needs before it outputs one, and the sampler jumps on (the jump resets the decoder
     /// anyway). A keyframe packet or one without a timestamp sends the queue as usual. H.264 and HEVC
     /// only: their reordering is what makes a decoder wait for pictures presented after the one it outputs.
-    func sample(times: [Double], into out: UnsafeMutablePointer<Float>) throws -> (decoded: Int, sent: Int, convertSeconds: Double) {
+    func sample(times: [Double], into out: UnsafeMutablePointer<Float>) throws -> (decoded: Int, sent: Int, jumps: Int, convertSeconds: Double) {
         let name = format.name
         let st = format.stream(streamIndex)
         let tb = format.timeBase(streamIndex)
@@ -51,12 +52,14 @@ struct VideoSampler {
         var decoded = 0, packets = 0, sent = 0, errors = 0
         var convertNanoseconds: UInt64 = 0
         var lastPacketEnd: Double?
+        // Presentation time of the latest keyframe packet read (+∞ once one came without a timestamp).
+        var lastKeyRead = -Double.infinity
         var lastError: Int32 = 0
         var seekTarget = times[0]
         var seekChecks = 0
         var justSeeked = true
         var firstAfterSeek = Double.nan
-        var forwardSeeks = 0
+        var forwardSeeks = 0, jumps = 0
         var atEnd = false
         var readBeforeSeek = -Double.infinity
         // Read-ahead state: the queued packets and the earliest presentation time sent since the last seek.
@@ -84,11 +87,14 @@ struct VideoSampler {
         }
 
         /// Whether the sampler seeks forward for `times[k]`: the index has a keyframe (by presentation time,
-        /// `reorderMargin` before it) past every packet read so far.
+        /// `reorderMargin` before it) that was not read yet: one past every packet read so far, or one after the
+        /// latest keyframe read (an index time is the keyframe's presentation or decoding time, never after its
+        /// presentation; so in MP4, whose index holds decoding times, a keyframe whose B-frame delay puts its
+        /// index time before the end of what was read is still found ahead).
         func keyframeAhead(of k: Int) -> Bool {
             guard k < times.count, !atEnd, !exhaustive, forwardSeeks < times.count, let read = lastPacketEnd,
                   let key = format.indexedKeyframe(atOrBefore: times[k] - reorderMargin, stream: streamIndex) else { return false }
-            return key.seconds > read
+            return key.seconds > read || key.seconds > lastKeyRead
         }
 
         /// Handles one decoded frame; returns true to restart after a seek.
@@ -145,6 +151,7 @@ struct VideoSampler {
         func jump(read: Double?) -> Bool {
             forwardSeeks += 1
             guard format.seek(to: times[next], stream: streamIndex) else { return false }
+            jumps += 1
             readBeforeSeek = read ?? -Double.infinity
             avcodec_flush_buffers(dec)
             havePrevious = false
@@ -247,6 +254,9 @@ struct VideoSampler {
                 if recentPTS.count == 32 { recentPTS.removeFirst() }
                 recentPTS.append(Double(pts) * tb)
             }
+            if packet.pointer.pointee.flags & AV_PKT_FLAG_KEY != 0 {
+                lastKeyRead = pts == merclip_av_nopts_value() ? .infinity : Double(pts) * tb
+            }
             if mayReadAhead, !atEnd, pts != merclip_av_nopts_value(), packet.pointer.pointee.flags & AV_PKT_FLAG_KEY == 0,
                Double(pts) * tb > times[next], firstSent <= times[next], lastBeforeJump() {
                 let q = try Packet(input: name)
@@ -277,7 +287,7 @@ struct VideoSampler {
                 next += 1
             }
         }
-        return (decoded, sent, Double(convertNanoseconds) / 1e9)
+        return (decoded, sent, jumps, Double(convertNanoseconds) / 1e9)
     }
 }
 

@@ -9,7 +9,7 @@ struct FrameSkipTests {
     /// The sampled frames of `name` at the 12 times of `window` (seconds from the start), decoded by one
     /// single-threaded decoder, with the sampler's skipping or `exhaustive`ly, and the pictures decoded.
     static func sample(_ name: String, window: (start: Double, duration: Double), exhaustive: Bool = false, readAhead: Bool = true,
-                       cropSource: Bool = true, size: Int = 224) throws -> (frames: [Float], decoded: Int, sent: Int) {
+                       cropSource: Bool = true, size: Int = 224) throws -> (frames: [Float], decoded: Int, sent: Int, jumps: Int) {
         let path = try TestMedia.path(name)
         let format = try FormatInput(.file(path), deadline: Deadline(limit: 30, input: path))
         let v = try #require((0..<format.streamCount).first { format.mediaType($0) == AVMEDIA_TYPE_VIDEO })
@@ -24,7 +24,7 @@ struct FrameSkipTests {
         let times = (0..<12).map { start + (Double($0) + 0.5) * window.duration / 12 }
         var frames = [Float](repeating: .nan, count: 12 * 3 * size * size)
         let n = try frames.withUnsafeMutableBufferPointer { try sampler.sample(times: times, into: $0.baseAddress!) }
-        return (frames, n.decoded, n.sent)
+        return (frames, n.decoded, n.sent, n.jumps)
     }
 
     /// HEVC only where this FFmpeg has the decoder and the test media could be made (libx265).
@@ -55,6 +55,18 @@ struct FrameSkipTests {
         let all = try Self.sample(name, window: window, exhaustive: true)
         #expect(skipped.frames == all.frames)
         #expect(Double(skipped.decoded) < 0.75 * Double(all.decoded), "\(name): \(skipped.decoded) of \(all.decoded) pictures decoded")
+    }
+
+    /// bench720.mp4 has a keyframe every 2 s and B-frames; its MP4 index holds decoding times, which lie a
+    /// B-frame delay before the keyframes' presentation. Over 10 s the 12 times fall in the groups of the
+    /// keyframes at 0, 2, 4, 6 and 8 s; the last time before 8 s is so close to it that its keyframe is read
+    /// by then, so the sampler jumps to the keyframes at 2, 4 and 6 s, without decoding the pictures between.
+    @Test("seeking ahead to every keyframe not read yet, whatever its index time")
+    func jumpsToEveryKeyframeAhead() throws {
+        let skipped = try Self.sample("bench720.mp4", window: (0.0, 10.0))
+        let all = try Self.sample("bench720.mp4", window: (0.0, 10.0), exhaustive: true)
+        #expect(skipped.frames == all.frames)
+        #expect(skipped.jumps == 3 && all.jumps == 0, "\(skipped.jumps) jumps")
     }
 
     /// After the last time, and after the last time before each jump to a later keyframe, the pictures a
