@@ -67,6 +67,11 @@ public final class Metrics: @unchecked Sendable {
         lock.withLock { counters[name]?[Metrics.labelText(labels)] ?? 0 }
     }
 
+    /// Observations and their sum of one histogram series (zero when none).
+    public func histogram(_ name: String, _ labels: [String: String] = [:]) -> (count: Double, sum: Double) {
+        lock.withLock { histograms[name]?[Metrics.labelText(labels)].map { ($0.count, $0.sum) } ?? (0, 0) }
+    }
+
     /// The text exposition format.
     public func render() -> String {
         lock.withLock {

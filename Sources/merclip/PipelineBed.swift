@@ -46,10 +46,18 @@ final class PipelineBed {
     /// Drops the scratch database.
     func drop() { _ = try? PostgresConnection(server).query("DROP DATABASE IF EXISTS \(dbName) WITH (FORCE)") }
 
+    /// What one round measured: segments/s, and the engine stage's batches (how many, and the seconds they took).
+    struct Round {
+        var segmentsPerSecond: Double
+        var batches: Double
+        var engineSeconds: Double
+        var seconds: Double
+    }
+
     /// Round `round`: its events on topic `segments-<round>`, one worker (group `bench-<round>`, the worker's
     /// default budget unless the options change it) from its first consumed event until every segment's
-    /// rows are written. Segments/s.
-    func run(round: Int, scorer: MERCLIPScorer, batch: Int, cores: Int, options: PipelineOptions) throws -> Double {
+    /// rows are written.
+    func run(round: Int, scorer: MERCLIPScorer, batch: Int, cores: Int, options: PipelineOptions) throws -> Round {
         let topic = "segments-\(round)", prefix = "bench-r\(round)-"
         try broker.createTopic(topic, partitions: 4)
         try producer!.sendAndWait((0..<segments).map { i in
@@ -91,6 +99,8 @@ final class PipelineBed {
         finished.wait()
         guard let first else { throw ValidationError("the worker consumed nothing in round \(round)") }
         guard complete else { throw ValidationError("round \(round): the worker did not write all \(segments) segments within 600 s") }
-        return Double(segments) / end.timeIntervalSince(first)
+        let model = metrics.histogram("merclip_stage_seconds", ["stage": "model"])
+        let seconds = end.timeIntervalSince(first)
+        return Round(segmentsPerSecond: Double(segments) / seconds, batches: model.count, engineSeconds: model.sum, seconds: seconds)
     }
 }

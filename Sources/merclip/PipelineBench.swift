@@ -57,8 +57,13 @@ extension Bench {
             let ideal = min(byEngine, byCPU)
             print(String(format: "  ideal overlapped: %.2f segments/s = min(engine alone %.2f, %d cores / (engine CPU + media CPU) %.2f); one after the other: %.2f",
                          ideal, byEngine, cores, byCPU, 1 / (e.wall + m.wall)))
-            let through = try bed.run(round: r, scorer: scorer, batch: batch, cores: cores, options: pipeline)
+            let run = try bed.run(round: r, scorer: scorer, batch: batch, cores: cores, options: pipeline)
+            let through = run.segmentsPerSecond
             print(String(format: "  pipeline (Kafka → worker → Postgres + Kafka, commit): %.2f segments/s", through))
+            // Whether the engine waited (busy under 100%) or ran slower beside the other stages (per segment over alone).
+            print(String(format: "  its engine stage: %.0f batches of %.1f segments on average, busy %.1f%% of the time, %.1f ms wall per segment (alone %.1f)",
+                         run.batches, Double(segments) / max(run.batches, 1), run.engineSeconds / run.seconds * 100,
+                         run.engineSeconds / Double(segments) * 1000, e.wall * 1000))
             print(String(format: "  pipeline / ideal overlapped: %.2f; pipeline / engine alone: %.2f", through / ideal, through / byEngine))
             rounds.append((ideal, byEngine, through))
         }
