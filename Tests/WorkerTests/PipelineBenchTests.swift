@@ -30,7 +30,15 @@ struct PipelineBenchTests {
         #expect(rates.count == 2 && rates.allSatisfy { $0 > 0 }, "\(out)")
         #expect(lines.filter { $0.contains("engine alone (batches of 2)") }.count == 2, "\(out)")
         #expect(lines.contains { $0.hasPrefix("over 2 rounds: pipeline / ideal overlapped median") }, "\(out)")
-        #expect(lines.contains { $0.hasPrefix("ffmpeg full decode") }, "\(out)")
+        // The yardstick runs in each round, and the engine stage says how it spent the round: 4 segments in batches of 2.
+        #expect(lines.filter { $0.hasPrefix("  ffmpeg full decode") }.count == 2, "\(out)")
+        let stage = lines.filter { $0.hasPrefix("  its engine stage: ") }.map { line in
+            line.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: CharacterSet(charactersIn: "%,()"))) }
+        }
+        // batches, segments per batch, busy %, ms per segment, alone: the batches hold the 4 segments, at most 2 each.
+        #expect(stage.count == 2 && stage.allSatisfy { $0.count == 5 && $0[0] >= 2 && abs($0[0] * $0[1] - 4) < 0.1
+            && $0[2] > 0 && $0[2] <= 100.5 && $0[3] > 0 }, "\(out)")
+        #expect(lines.contains { $0.hasPrefix("over all rounds") && $0.contains("media CPU / ffmpeg's") }, "\(out)")
         #expect(try benchDatabases() == before, "the scratch database is dropped")
     }
 }
