@@ -11,8 +11,6 @@ final class LogMelSpectrogram {
     private let fftIn: UnsafeMutablePointer<Float>
     private let fftOut: UnsafeMutablePointer<Float>
 
-    convenience init(_ config: AudioSpectrogramConfig) throws { try self.init(MelFilterBank(config)) }
-
     init(_ bank: MelFilterBank) throws {
         self.bank = bank
         let n = bank.config.nFFT
