@@ -81,8 +81,7 @@ public struct MERCLIPModel: Sendable {
             return LabelEncoder(text: label, tokenizer: tokenizer, contextLength: c.contextLength)
         }
         var tasks: [MERCLIPTask] = []
-        var contexts: [Tensor] = []
-        for t in c.tasks { contexts.append(w["tasks.\(t.name).ctx"]) }
+        let contexts = c.tasks.map { w["tasks.\($0.name).ctx"] }
         let embeddings = try labelEncoder.use { encoder in
             try zip(c.tasks, contexts).map { t, ctx in try encoder.embed(ctx: ctx, labels: t.labels, query: t.query) }
         }
