@@ -55,16 +55,26 @@ AVX2 void ck_quantize_u8(const float *x, long rows, long cols, long ld, float in
     for (long i = 0; i < rows; i++) quantize_row(x + i * ld, cols, inv, zero, 255, out + i * cols);
 }
 
-AVX2 void ck_quantize_rows_u7(const float *x, long rows, long cols, long ld, unsigned char *out, float *scale, float *zero) {
+/* each row over its own range (with 0) in `top` steps */
+AVX2 static void quantize_rows(const float *x, long rows, long cols, long ld, unsigned char top, unsigned char *out,
+                               float *scale, float *zero) {
     for (long i = 0; i < rows; i++) {
         float lo, hi;
         ck_range(x + i * ld, 1, cols, ld, &lo, &hi);
         lo = lo < 0 ? lo : 0; hi = hi > 0 ? hi : 0;
-        float s = hi > lo ? (hi - lo) / 127 : 1, z = nearbyintf(-lo / s);
-        z = z < 0 ? 0 : z > 127 ? 127 : z;
+        float s = hi > lo ? (hi - lo) / top : 1, z = nearbyintf(-lo / s);
+        z = z < 0 ? 0 : z > top ? top : z;
         scale[i] = s; zero[i] = z;
-        quantize_row(x + i * ld, cols, 1 / s, z, 127, out + i * cols);
+        quantize_row(x + i * ld, cols, 1 / s, z, top, out + i * cols);
     }
+}
+
+AVX2 void ck_quantize_rows_u7(const float *x, long rows, long cols, long ld, unsigned char *out, float *scale, float *zero) {
+    quantize_rows(x, rows, cols, ld, 127, out, scale, zero);
+}
+
+AVX2 void ck_quantize_rows_u8(const float *x, long rows, long cols, long ld, unsigned char *out, float *scale, float *zero) {
+    quantize_rows(x, rows, cols, ld, 255, out, scale, zero);
 }
 
 #else
@@ -76,6 +86,9 @@ void ck_quantize_u8(const float *x, long rows, long cols, long ld, float inv, fl
     (void)x; (void)rows; (void)cols; (void)ld; (void)inv; (void)zero; (void)out;
 }
 void ck_quantize_rows_u7(const float *x, long rows, long cols, long ld, unsigned char *out, float *scale, float *zero) {
+    (void)x; (void)rows; (void)cols; (void)ld; (void)out; (void)scale; (void)zero;
+}
+void ck_quantize_rows_u8(const float *x, long rows, long cols, long ld, unsigned char *out, float *scale, float *zero) {
     (void)x; (void)rows; (void)cols; (void)ld; (void)out; (void)scale; (void)zero;
 }
 #endif

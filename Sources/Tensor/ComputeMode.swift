@@ -19,7 +19,7 @@ public struct ComputeMode: Sendable, Hashable, CustomStringConvertible {
 
     /// "int8 (oneDNN avx512_core_vnni)", "int8 (AVX2 kernel; oneDNN avx2)", "fp32 (OpenBLAS Haswell)".
     public var description: String {
-        let kernel = precision == .int8 && Int8Matmul.preferred ? "AVX2 kernel; " : ""
+        let kernel = precision == .int8 ? Int8Matmul.chosen.map { "\($0.rawValue); " } ?? "" : ""
         return "\(precision.rawValue) (\(backend == .onednn ? "\(kernel)oneDNN \(OneDNN.isa)" : "OpenBLAS \(BLAS.coreName)"))"
     }
 

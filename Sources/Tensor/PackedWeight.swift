@@ -1,6 +1,6 @@
 // A linear layer's weight [out, in] prepared once at load by the GEMM backend of a ComputeMode: kept as fp32
 // for OpenBLAS, reordered (and converted to bf16 or int8) for oneDNN, which then holds the only copy; int8 on
-// AVX2 CPUs without VNNI is packed for CKernels' int8 product instead.
+// CPUs with AVX-512 VNNI and no AMX, or AVX2 and no VNNI, is packed for CKernels' int8 products instead.
 public final class PackedWeight: @unchecked Sendable {
     public let outFeatures: Int
     public let inFeatures: Int
@@ -36,8 +36,8 @@ public final class PackedWeight: @unchecked Sendable {
             p.initialize(from: w, count: out * k)
             return (p, nil, nil)
         case .onednn:
-            if mode.precision == .int8 && Int8Matmul.preferred && Int8Matmul.fits(n: out, k: k) {
-                return (nil, nil, Int8Matmul(w, n: out, k: k))
+            if mode.precision == .int8, let kernel = Int8Matmul.chosen, Int8Matmul.fits(n: out, k: k, kernel: kernel) {
+                return (nil, nil, Int8Matmul(w, n: out, k: k, kernel: kernel))
             }
             return (nil, try OneDNNMatmul(w, n: out, k: k, mode: mode), nil)
         }

@@ -29,6 +29,9 @@ void ck_quantize_u8(const float *x, long rows, long cols, long ld, float inv, fl
    (an integer), and out [rows, cols] (dense) = clamp(round(x / scale[i] + zero[i]), 0, 127). */
 void ck_quantize_rows_u7(const float *x, long rows, long cols, long ld, unsigned char *out, float *scale, float *zero);
 
+/* Per row i of x as ck_quantize_rows_u7, in 255 steps: out = clamp(round(x / scale[i] + zero[i]), 0, 255). */
+void ck_quantize_rows_u8(const float *x, long rows, long cols, long ld, unsigned char *out, float *scale, float *zero);
+
 /* Bytes ck_pack_s8 writes for a weight [n, k]. */
 long ck_pack_s8_bytes(long n, long k);
 
@@ -42,5 +45,20 @@ void ck_pack_s8(const signed char *w, long n, long k, signed char *out);
 void ck_gemm_u8s8(const unsigned char *a, long m, const signed char *packed, long n, long k,
                   const float *rowScale, const float *rowZero, const float *colScale, const float *colSum,
                   const float *bias, int activation, int accumulate, float *c, long ldc);
+
+/* 1 when the CPU and the OS run AVX-512 (F, BW, VL) with VNNI, and AVX2 and FMA, else 0. */
+int ck_has_avx512_vnni(void);
+
+/* Bytes ck_pack_s8_vnni writes for a weight [n, k]. */
+long ck_pack_s8_vnni_bytes(long n, long k);
+
+/* Packs s8 weights w [n, k] (row-major, |w| <= 127; n a multiple of 32, k of 4) for ck_gemm_u8s8_vnni; `out` is
+   64-byte aligned. */
+void ck_pack_s8_vnni(const signed char *w, long n, long k, signed char *out);
+
+/* ck_gemm_u8s8 on AVX-512 VNNI: the same result for a [m, k] u8 (dense, any value) and w packed by ck_pack_s8_vnni. */
+void ck_gemm_u8s8_vnni(const unsigned char *a, long m, const signed char *packed, long n, long k,
+                       const float *rowScale, const float *rowZero, const float *colScale, const float *colSum,
+                       const float *bias, int activation, int accumulate, float *c, long ldc);
 
 #endif
