@@ -28,8 +28,11 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
         self.source = source
     }
 
-    /// The lanes' default nice: the engine wins about nine tenths of a contended core.
-    public static let defaultNice = 10
+    /// The lanes' default nice, the lowest priority: the engine wins about 98% of a contended core, so its threads,
+    /// which work in step, are rarely held up by a lane's time slice (measured in docs/benchmarks.md, "Decode lanes
+    /// at nice +19"). A lane waits at most while the engine scores what is already prepared; then the engine waits
+    /// for it and the lanes get every core.
+    public static let defaultNice = 19
 
     /// A flag left out takes the default: a lane per core and the engine on every core when the lanes
     /// are niced; with `decodeNice` 0 the side left out gets the cores the other leaves (at least one).

@@ -50,7 +50,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Longest wait to fill a batch, ms (MERCLIP_MAX_WAIT_MS, default 200).") var maxWaitMs: Int?
     @Option(help: "Decode lanes: segments decoded and preprocessed at once (MERCLIP_PREPROCESS_THREADS; default: one per core).") var preprocessThreads: Int?
     @Option(help: "BLAS threads of the engine (MERCLIP_THREADS; default: every core).") var engineThreads: Int?
-    @Option(help: "How much lower the decode lanes' priority is than the engine's, a nice step 0-19 (MERCLIP_DECODE_NICE, default 10): they then decode in the cycles the engine leaves. With 0 the lanes and the engine share the cores as equals, and the side left unset gets the cores the other leaves.") var decodeNice: Int?
+    @Option(help: "How much lower the decode lanes' priority is than the engine's, a nice step 0-19 (MERCLIP_DECODE_NICE, default 19): they then decode in the cycles the engine leaves. With 0 the lanes and the engine share the cores as equals, and the side left unset gets the cores the other leaves.") var decodeNice: Int?
     @Option(help: "Cores the lanes and the engine share (MERCLIP_CPUS, default: the active cores).") var cpus: Int?
     @Option(help: "On SIGTERM, the longest the worker takes to finish and commit what it holds, s (MERCLIP_DRAIN_SECONDS, default 30).") var drainSeconds: Double?
     @Option(help: "A stage holding one unit of work longer than this fails /healthz, s (MERCLIP_STAGE_DEADLINE_SECONDS, default 300).") var stageDeadlineSeconds: Double?

@@ -79,7 +79,7 @@ struct StageTests {
 
     @Test("the CPU budget gives the engine every core and niced lanes one per core; flags and nice 0 split the cores")
     func budget() throws {
-        #expect(CPUBudget.plan(cores: 2) == CPUBudget(cores: 2, decodeLanes: 2, engineThreads: 2, decodeNice: 10, source: "auto"))
+        #expect(CPUBudget.plan(cores: 2) == CPUBudget(cores: 2, decodeLanes: 2, engineThreads: 2, decodeNice: 19, source: "auto"))
         #expect(CPUBudget.plan(cores: 16, decodeLanes: 4) == CPUBudget(cores: 16, decodeLanes: 4, engineThreads: 16, source: "flags"))
         #expect(CPUBudget.plan(cores: 8, engineThreads: 6) == CPUBudget(cores: 8, decodeLanes: 8, engineThreads: 6, source: "flags"))
         // Lanes at the engine's priority: the cores are split, the side left unset gets what the other leaves.
