@@ -17,6 +17,40 @@ final class Int8Matmul: @unchecked Sendable {
         /// Output and input multiples the kernel takes.
         var columnBlock: Int { self == .avx512VNNI ? 32 : 16 }
         var depthBlock: Int { self == .avx512VNNI ? 4 : 8 }
+
+        /// Bytes of a [n, k] weight packed for this kernel.
+        func packedBytes(n: Int, k: Int) -> Int { self == .avx512VNNI ? ck_pack_s8_vnni_bytes(n, k) : ck_pack_s8_bytes(n, k) }
+
+        /// Packs s8 weights [n, k] (|w| ≤ weightLevels) into `out` (64-byte aligned, packedBytes long).
+        func pack(_ w: UnsafePointer<Int8>, n: Int, k: Int, into out: UnsafeMutablePointer<Int8>) {
+            switch self {
+            case .avx512VNNI: ck_pack_s8_vnni(w, n, k, out)
+            case .avx2: ck_pack_s8(w, n, k, out)
+            }
+        }
+
+        /// Quantises each row of x [rows, k] (leading dimension ld) over its own range to the kernel's codes.
+        func quantizeRows(_ x: UnsafePointer<Float>, rows: Int, k: Int, ld: Int, into out: UnsafeMutablePointer<UInt8>,
+                          scale: UnsafeMutablePointer<Float>, zero: UnsafeMutablePointer<Float>) {
+            switch self {
+            case .avx512VNNI: ck_quantize_rows_u8(x, rows, k, ld, out, scale, zero)
+            case .avx2: ck_quantize_rows_u7(x, rows, k, ld, out, scale, zero)
+            }
+        }
+
+        /// c = act(rowScale · colScale · (a · wᵀ − rowZero · colSum) + bias), added to c when `accumulate`
+        /// (CKernels' ck_gemm_u8s8 / ck_gemm_u8s8_vnni) for weights packed by `pack`.
+        func product(_ a: UnsafePointer<UInt8>, rows m: Int, packed: UnsafePointer<Int8>, n: Int, k: Int,
+                     rowScale: UnsafePointer<Float>, rowZero: UnsafePointer<Float>, colScale: UnsafePointer<Float>,
+                     colSum: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation: Int32, accumulate: Bool,
+                     into c: UnsafeMutablePointer<Float>, ldc: Int) {
+            switch self {
+            case .avx512VNNI:
+                ck_gemm_u8s8_vnni(a, m, packed, n, k, rowScale, rowZero, colScale, colSum, bias, activation, accumulate ? 1 : 0, c, ldc)
+            case .avx2:
+                ck_gemm_u8s8(a, m, packed, n, k, rowScale, rowZero, colScale, colSum, bias, activation, accumulate ? 1 : 0, c, ldc)
+            }
+        }
     }
 
     let n: Int, k: Int
@@ -26,8 +60,6 @@ final class Int8Matmul: @unchecked Sendable {
     private let weightScale: [Float], columnSum: [Float]
     private static let inputs = BufferPool()
 
-    static let hasVNNI512 = ck_has_avx512_vnni() != 0
-
     /// The kernel int8 layers run on here, nil for oneDNN's. By default: AVX-512 VNNI where the CPU has it and oneDNN
     /// finds no AMX; AVX2 where oneDNN finds nothing newer than AVX2 (no VNNI). `MERCLIP_INT8_KERNEL` = `onednn`,
     /// `avx2` or `avx512-vnni` chooses (a kernel this CPU cannot run is logged and left out).
@@ -36,13 +68,13 @@ final class Int8Matmul: @unchecked Sendable {
         switch env {
         case "onednn": return nil
         case "avx2" where VectorISA.avx2FMA: return .avx2
-        case "avx512-vnni" where hasVNNI512: return .avx512VNNI
+        case "avx512-vnni" where VectorISA.avx512VNNI: return .avx512VNNI
         case nil: break
         default:
             EngineLog.once("MERCLIP_INT8_KERNEL=\(env!) is not onednn, avx2 or avx512-vnni, or this CPU cannot run it: int8 uses this CPU's default",
                            level: .warning)
         }
-        if hasVNNI512 && !OneDNN.isa.contains("amx") { return .avx512VNNI }
+        if VectorISA.avx512VNNI && !OneDNN.isa.contains("amx") { return .avx512VNNI }
         return VectorISA.avx2FMA && OneDNN.isa == "avx2" ? .avx2 : nil
     }()
 
@@ -61,20 +93,14 @@ final class Int8Matmul: @unchecked Sendable {
         self.n = n; self.k = k; self.kernel = kernel
         let q = Quantize.weightsS8(w, n: n, k: k, levels: kernel.weightLevels)
         weightScale = q.scale; columnSum = q.columnSum
-        packed = .allocate(byteCount: n * k, alignment: 64)
-        let out = packed.assumingMemoryBound(to: Int8.self)
-        q.values.withUnsafeBufferPointer {
-            switch kernel {
-            case .avx512VNNI: ck_pack_s8_vnni($0.baseAddress!, n, k, out)
-            case .avx2: ck_pack_s8($0.baseAddress!, n, k, out)
-            }
-        }
+        packed = .allocate(byteCount: kernel.packedBytes(n: n, k: k), alignment: 64)
+        q.values.withUnsafeBufferPointer { kernel.pack($0.baseAddress!, n: n, k: k, into: packed.assumingMemoryBound(to: Int8.self)) }
     }
 
     deinit { packed.deallocate() }
 
     /// Bytes of the packed weights.
-    var bytes: Int { n * k }
+    var bytes: Int { kernel.packedBytes(n: n, k: k) }
 
     /// y[rows, n] (leading dimension ldc) = act(x · Wᵀ + bias), or y += x · Wᵀ + bias when accumulating; rows
     /// split over the calling thread's share of the cores.
@@ -89,17 +115,10 @@ final class Int8Matmul: @unchecked Sendable {
             columnSum.withUnsafeBufferPointer { cs in
                 Parallel.forRanges(rows, cost: n * k) { r in
                     let i = r.lowerBound
-                    let w = packed.assumingMemoryBound(to: Int8.self)
-                    switch kernel {
-                    case .avx512VNNI:
-                        ck_quantize_rows_u8(x + i * lda, r.count, k, lda, a + i * k, scales + i, zeros + i)
-                        ck_gemm_u8s8_vnni(a + i * k, r.count, w, n, k, scales + i, zeros + i, ws.baseAddress!, cs.baseAddress!,
-                                          bias, code, accumulate ? 1 : 0, y + i * ldc, ldc)
-                    case .avx2:
-                        ck_quantize_rows_u7(x + i * lda, r.count, k, lda, a + i * k, scales + i, zeros + i)
-                        ck_gemm_u8s8(a + i * k, r.count, w, n, k, scales + i, zeros + i, ws.baseAddress!, cs.baseAddress!,
-                                     bias, code, accumulate ? 1 : 0, y + i * ldc, ldc)
-                    }
+                    kernel.quantizeRows(x + i * lda, rows: r.count, k: k, ld: lda, into: a + i * k, scale: scales + i, zero: zeros + i)
+                    kernel.product(a + i * k, rows: r.count, packed: packed.assumingMemoryBound(to: Int8.self), n: n, k: k,
+                                   rowScale: scales + i, rowZero: zeros + i, colScale: ws.baseAddress!, colSum: cs.baseAddress!,
+                                   bias: bias, activation: code, accumulate: accumulate, into: y + i * ldc, ldc: ldc)
                 }
             }
         }

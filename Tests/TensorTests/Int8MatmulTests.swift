@@ -8,7 +8,7 @@ import Testing
 @testable import Tensor
 
 /// The kernels this CPU runs.
-let runnableKernels: [Int8Matmul.Kernel] = (ck_has_avx2_fma() != 0 ? [.avx2] : []) + (Int8Matmul.hasVNNI512 ? [.avx512VNNI] : [])
+let runnableKernels: [Int8Matmul.Kernel] = (ck_has_avx2_fma() != 0 ? [.avx2] : []) + (VectorISA.avx512VNNI ? [.avx512VNNI] : [])
 
 @Suite struct Int8MatmulTests {
     let avx2 = ck_has_avx2_fma() != 0
@@ -16,17 +16,12 @@ let runnableKernels: [Int8Matmul.Kernel] = (ck_has_avx2_fma() != 0 ? [.avx2] : [
     /// Packs `w` for `kernel` and runs its product with the given epilogue inputs into `c`.
     func run(_ kernel: Int8Matmul.Kernel, a: [UInt8], w: [Int8], m: Int, n: Int, k: Int, rowScale: [Float], rowZero: [Float],
              colScale: [Float], colSum: [Float], bias: [Float]?, activation: Int32, accumulate: Bool, c: inout [Float]) {
-        var packed = [Int8](repeating: 0, count: n * k + 64)
+        var packed = [Int8](repeating: 0, count: kernel.packedBytes(n: n, k: k) + 64)
         packed.withUnsafeMutableBytes { raw in
             let base = raw.baseAddress!, p = (base + (64 - Int(bitPattern: base) % 64) % 64).assumingMemoryBound(to: Int8.self)
-            switch kernel {
-            case .avx2:
-                ck_pack_s8(w, n, k, p)
-                ck_gemm_u8s8(a, m, p, n, k, rowScale, rowZero, colScale, colSum, bias, activation, accumulate ? 1 : 0, &c, n)
-            case .avx512VNNI:
-                ck_pack_s8_vnni(w, n, k, p)
-                ck_gemm_u8s8_vnni(a, m, p, n, k, rowScale, rowZero, colScale, colSum, bias, activation, accumulate ? 1 : 0, &c, n)
-            }
+            kernel.pack(w, n: n, k: k, into: p)
+            kernel.product(a, rows: m, packed: p, n: n, k: k, rowScale: rowScale, rowZero: rowZero, colScale: colScale,
+                           colSum: colSum, bias: bias, activation: activation, accumulate: accumulate, into: &c, ldc: n)
         }
     }
 
@@ -139,7 +134,7 @@ let runnableKernels: [Int8Matmul.Kernel] = (ck_has_avx2_fma() != 0 ? [.avx2] : [
         #expect(mode.description.contains("kernel;") == Int8Matmul.preferred)
         if let kernel = Int8Matmul.chosen { #expect(mode.description.contains(kernel.rawValue)) }
         guard ProcessInfo.processInfo.environment["MERCLIP_INT8_KERNEL"] == nil else { return }
-        let expected: Int8Matmul.Kernel? = Int8Matmul.hasVNNI512 && !OneDNN.isa.contains("amx") ? .avx512VNNI
+        let expected: Int8Matmul.Kernel? = VectorISA.avx512VNNI && !OneDNN.isa.contains("amx") ? .avx512VNNI
             : avx2 && OneDNN.isa == "avx2" ? .avx2 : nil
         #expect(Int8Matmul.chosen == expected)
     }
