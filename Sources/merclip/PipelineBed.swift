@@ -46,12 +46,15 @@ final class PipelineBed {
     /// Drops the scratch database.
     func drop() { _ = try? PostgresConnection(server).query("DROP DATABASE IF EXISTS \(dbName) WITH (FORCE)") }
 
-    /// What one round measured: segments/s, and the engine stage's batches (how many, and the seconds they took).
+    /// What one round measured: its segments and seconds, and the engine stage's batches (how many, and the
+    /// seconds they took).
     struct Round {
-        var segmentsPerSecond: Double
+        var segments: Int
+        var seconds: Double
         var batches: Double
         var engineSeconds: Double
-        var seconds: Double
+
+        var segmentsPerSecond: Double { Double(segments) / seconds }
     }
 
     /// Round `round`: its events on topic `segments-<round>`, one worker (group `bench-<round>`, the worker's
@@ -101,6 +104,6 @@ final class PipelineBed {
         guard complete else { throw ValidationError("round \(round): the worker did not write all \(segments) segments within 600 s") }
         let model = metrics.histogram("merclip_stage_seconds", ["stage": "model"])
         let seconds = end.timeIntervalSince(first)
-        return Round(segmentsPerSecond: Double(segments) / seconds, batches: model.count, engineSeconds: model.sum, seconds: seconds)
+        return Round(segments: segments, seconds: seconds, batches: model.count, engineSeconds: model.sum)
     }
 }
